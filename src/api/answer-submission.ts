@@ -1,0 +1,72 @@
+// Recording an answer: the attempt, the player's participation, and on the first correct answer
+// a find, its score event and the hunt's dirty mark, all in one transaction.
+import type { AnswerHasher } from '../core/answer-hash.ts';
+import { NORMALIZATION_VERSION, normalizeAnswer } from '../core/answer-hash.ts';
+import type { Pool } from '../core/db.ts';
+import { maybeOne, withTransaction } from '../core/db.ts';
+import { markHuntDirty } from '../core/dirty.ts';
+import type { HuntStatus } from '../core/documents.ts';
+import { ApiError, notFound } from './api-error.ts';
+
+export interface AnswerResult { correct: boolean; alreadyFound: boolean; points: number }
+
+interface Target {
+  hunt_id: string; status: HuntStatus; starts_at: Date | null; ends_at: Date | null; now: Date;
+  clue_id: string | null; points: number | null;
+}
+
+export async function submitAnswer(
+  pool: Pool, hasher: AnswerHasher, args: { slug: string; clueId: string; playerId: string; answer: string },
+): Promise<AnswerResult> {
+  const normalized = normalizeAnswer(args.answer);
+  if (normalized === '') throw new ApiError(400, 'invalid_body', 'answer: nothing is left after normalization');
+
+  const target = await maybeOne<Target>(pool,
+    `select h.id as hunt_id, h.status, h.starts_at, h.ends_at, clock_timestamp() as now, c.id as clue_id, c.points
+       from hunts h left join clues c on c.hunt_id = h.id and c.id = $2
+      where h.slug = $1`, [args.slug, args.clueId]);
+  if (!target || target.status === 'draft') throw notFound('hunt');
+  if (!target.clue_id || target.points === null) throw notFound('clue');
+  const now = target.now.getTime();
+  if (target.status !== 'live' || (target.starts_at && now < target.starts_at.getTime())
+      || (target.ends_at && now >= target.ends_at.getTime())) {
+    throw new ApiError(409, 'hunt_not_live', 'the hunt is not accepting answers now');
+  }
+
+  const guess = hasher.hash(normalized);
+  const huntId = target.hunt_id;
+  const clueId = target.clue_id;
+  const points = target.points;
+  return withTransaction(pool, async (tx) => {
+    const { rows: [check] } = await tx.query<{ correct: boolean; found: boolean }>(
+      `select exists(select 1 from clue_answers
+                      where clue_id = $1 and key_id = $2 and norm_version = $3 and answer_hash = $4) as correct,
+              exists(select 1 from finds where player_id = $5 and clue_id = $1) as found`,
+      [clueId, hasher.keyId, NORMALIZATION_VERSION, guess, args.playerId]);
+    const correct = check!.correct;
+    await tx.query(
+      `insert into hunt_participants (hunt_id, player_id) values ($1, $2) on conflict do nothing`,
+      [huntId, args.playerId]);
+    await tx.query(
+      `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct)
+       values ($1, $2, $3, $4, $5, $6)
+       on conflict (player_id, clue_id, guess_hash) do nothing`,
+      [huntId, clueId, args.playerId, hasher.keyId, guess, correct]);
+    if (!correct) return { correct, alreadyFound: check!.found, points: 0 };
+
+    // The primary key of finds settles concurrent duplicates: the loser inserts nothing.
+    const { rows: inserted } = await tx.query<{ found_at: Date }>(
+      `insert into finds (player_id, clue_id, hunt_id, points, found_at)
+       values ($1, $2, $3, $4, clock_timestamp())
+       on conflict (player_id, clue_id) do nothing
+       returning found_at`,
+      [args.playerId, clueId, huntId, points]);
+    if (inserted.length === 0) return { correct, alreadyFound: true, points: 0 };
+    await tx.query(
+      `insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
+       values ($1, $2, $3, 'find', $4, $5)`,
+      [huntId, args.playerId, points, clueId, inserted[0]!.found_at]);
+    await markHuntDirty(tx, huntId);
+    return { correct, alreadyFound: false, points };
+  });
+}

@@ -1,0 +1,145 @@
+// The express application: every route that is not a snapshot read (registration, answers,
+// admin, health, metrics), with errors rendered in one place.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { PgBoss } from 'pg-boss';
+import type { Registry } from 'prom-client';
+import type { AnswerHasher } from '../core/answer-hash.ts';
+import type { Pool } from '../core/db.ts';
+import { isConnectionError, one } from '../core/db.ts';
+import type { Logger } from '../core/logger.ts';
+import { bearerToken, hashToken, newToken, tokensEqual } from '../core/tokens.ts';
+import { ApiError, notFound, sendError, unauthorized, unavailable } from './api-error.ts';
+import { submitAnswer } from './answer-submission.ts';
+import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
+import type { PlayerDirectory, Player } from './player-directory.ts';
+import {
+  createHuntBody, parseBody, patchHuntBody, refreshBody, registerPlayerBody, submitAnswerBody,
+} from './request-schemas.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface AppContext {
+  pool: Pool;
+  boss: PgBoss;
+  store: SnapshotStore;
+  players: PlayerDirectory;
+  hasher: AnswerHasher;
+  adminToken: string;
+  registry: Registry;
+  log: Logger;
+}
+
+function requireUuid(value: string, name: string): string {
+  if (!UUID.test(value)) throw new ApiError(400, 'invalid_query', `${name} must be a UUID`);
+  return value.toLowerCase();
+}
+
+function param(req: Request, name: string): string {
+  const value = req.params[name];
+  return typeof value === 'string' ? value : '';
+}
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const privateResponse = (res: Response) => res.set('cache-control', 'private, no-store');
+
+  const requirePlayer = async (req: Request): Promise<Player> => {
+    const token = bearerToken(req.get('authorization'));
+    if (!token) throw unauthorized();
+    const player = await ctx.players.byBearer(token);
+    if (!player) throw unauthorized();
+    return player;
+  };
+
+  const requireAdmin = (req: Request, _res: Response, next: NextFunction) => {
+    const token = bearerToken(req.get('authorization'));
+    if (!token || !tokensEqual(token, ctx.adminToken)) return next(unauthorized('the admin token is required'));
+    next();
+  };
+
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+
+  app.get('/readyz', (_req, res) => {
+    const body = {
+      status: ctx.store.loaded ? 'ready' : 'starting',
+      database: ctx.store.databaseUp ? 'up' : 'down',
+      snapshots: { documents: ctx.store.documents.size, seq: ctx.store.lastSeq },
+    };
+    if (ctx.store.loaded) res.set('cache-control', 'no-store').json(body);
+    else res.status(503).set('cache-control', 'no-store').json({ error: 'unavailable', message: 'snapshots are still loading', ...body });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.set('content-type', ctx.registry.contentType).send(await ctx.registry.metrics());
+  });
+
+  app.post('/v1/players', async (req, res) => {
+    const body = parseBody(registerPlayerBody, req.body);
+    const token = newToken();
+    try {
+      const player = await one<{ id: string; handle: string }>(ctx.pool,
+        `insert into players (handle, display_name, token_hash) values ($1, $2, $3) returning id, handle`,
+        [body.handle, body.displayName ?? body.handle, hashToken(token)]);
+      ctx.players.remember(player);
+      privateResponse(res).status(201).json({ id: player.id, handle: player.handle, token });
+    } catch (err) {
+      if ((err as { constraint?: string }).constraint === 'players_handle_key') {
+        throw new ApiError(409, 'handle_taken', `the handle "${body.handle}" is taken`);
+      }
+      throw err;
+    }
+  });
+
+  app.post('/v1/hunts/:slug/clues/:clueId/answers', async (req, res) => {
+    const player = await requirePlayer(req);
+    const body = parseBody(submitAnswerBody, req.body);
+    const clueId = requireUuid(param(req, 'clueId'), 'clueId');
+    const result = await submitAnswer(ctx.pool, ctx.hasher, { slug: param(req, 'slug'), clueId, playerId: player.id, answer: body.answer });
+    privateResponse(res).json(result);
+  });
+
+  const admin = express.Router();
+  admin.use(requireAdmin);
+  admin.post('/hunts', async (req, res) => {
+    const body = parseBody(createHuntBody, req.body);
+    privateResponse(res).status(201).json(await createHunt(ctx.pool, ctx.hasher, body));
+  });
+  admin.patch('/hunts/:slug', async (req, res) => {
+    const body = parseBody(patchHuntBody, req.body);
+    privateResponse(res).json(await patchHunt(ctx.pool, param(req, 'slug'), body));
+  });
+  admin.post('/refresh', async (req, res) => {
+    // An empty body means "rebuild everything".
+    const body = parseBody(refreshBody, req.body ?? {});
+    privateResponse(res).status(202).json({ jobId: await enqueueRefresh(ctx.pool, ctx.boss, body.hunt) });
+  });
+  admin.get('/jobs/:id', async (req, res) => {
+    const id = requireUuid(param(req, 'id'), 'id');
+    privateResponse(res).json(await getJob(ctx.boss, id));
+  });
+  app.use('/v1/admin', admin);
+
+  app.use((_req, _res, next) => next(notFound('route')));
+
+  // The one place errors become responses.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ApiError) return sendError(res, err);
+    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') return sendError(res, new ApiError(413, 'invalid_body', 'the body is too large'));
+    if (type === 'entity.parse.failed') return sendError(res, new ApiError(400, 'invalid_body', 'the body is not valid JSON'));
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendError(res, new ApiError(status, 'invalid_body', 'the request could not be read'));
+    }
+    if (isConnectionError(err)) return sendError(res, unavailable());
+    ctx.log.error('unhandled error', { err });
+    return sendError(res, new ApiError(500, 'internal', 'internal error'));
+  });
+
+  return app;
+}

@@ -1,0 +1,152 @@
+// Admin writes: creating hunts with their clues and hashed answers, status transitions, and
+// refresh triggers. Every change that alters what players see marks the hunt dirty.
+import type { PgBoss } from 'pg-boss';
+import type { z } from 'zod';
+import type { AnswerHasher } from '../core/answer-hash.ts';
+import { NORMALIZATION_VERSION, normalizeAnswer } from '../core/answer-hash.ts';
+import type { Pool } from '../core/db.ts';
+import { many, maybeOne, one, withTransaction } from '../core/db.ts';
+import { markHuntDirty } from '../core/dirty.ts';
+import { toTimestamp, type HuntStatus } from '../core/documents.ts';
+import {
+  FULL_REBUILD_KEY, FULL_REBUILD_QUEUE, REFRESH_HUNT_QUEUE, REFRESH_QUEUES,
+  type FullRebuildJob, type RefreshHuntJob,
+} from '../core/queues.ts';
+import { ApiError, notFound } from './api-error.ts';
+import type { createHuntBody, patchHuntBody } from './request-schemas.ts';
+
+const ALLOWED_TRANSITIONS: Record<HuntStatus, readonly HuntStatus[]> = {
+  draft: ['live'],
+  live: ['ended'],
+  ended: ['live'],
+};
+
+function checkWindow(startsAt: Date | null, endsAt: Date | null): void {
+  if (startsAt && endsAt && startsAt.getTime() >= endsAt.getTime()) {
+    throw new ApiError(400, 'invalid_body', 'endsAt must be after startsAt');
+  }
+}
+
+export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.output<typeof createHuntBody>) {
+  checkWindow(body.startsAt ?? null, body.endsAt ?? null);
+  const clues = body.clues.map((clue, i) => {
+    const hashes = new Map<string, Buffer>();
+    for (const [j, answer] of clue.answers.entries()) {
+      const normalized = normalizeAnswer(answer);
+      if (normalized === '') {
+        throw new ApiError(400, 'invalid_body', `clues.${i}.answers.${j}: nothing is left after normalization`);
+      }
+      const hash = hasher.hash(normalized);
+      hashes.set(hash.toString('hex'), hash);
+    }
+    return { ...clue, position: i + 1, hashes: [...hashes.values()] };
+  });
+
+  try {
+    return await withTransaction(pool, async (tx) => {
+      const hunt = await one<{ id: string; status: HuntStatus }>(tx,
+        `insert into hunts (slug, title, description, status, starts_at, ends_at)
+         values ($1, $2, $3, $4, $5, $6) returning id, status`,
+        [body.slug, body.title, body.description ?? '', body.status ?? 'draft', body.startsAt ?? null, body.endsAt ?? null]);
+      const created = clues.length === 0 ? [] : await many<{ id: string; position: number }>(tx,
+        `insert into clues (hunt_id, position, title, body, points)
+         select $1, p, t, b, pts from unnest($2::int[], $3::text[], $4::text[], $5::int[]) as x(p, t, b, pts)
+         returning id, position`,
+        [hunt.id, clues.map((c) => c.position), clues.map((c) => c.title), clues.map((c) => c.body), clues.map((c) => c.points)]);
+      created.sort((a, b) => a.position - b.position);
+      const answerRows = clues.flatMap((clue, i) => clue.hashes.map((hash) => ({ clueId: created[i]!.id, hash })));
+      if (answerRows.length > 0) {
+        await tx.query(
+          `insert into clue_answers (clue_id, key_id, norm_version, answer_hash)
+           select c, $2, $3, h from unnest($1::uuid[], $4::bytea[]) as x(c, h)`,
+          [answerRows.map((r) => r.clueId), hasher.keyId, NORMALIZATION_VERSION, answerRows.map((r) => r.hash)]);
+      }
+      if (hunt.status !== 'draft') await markHuntDirty(tx, hunt.id);
+      return { slug: body.slug, clues: created.map((c) => ({ id: c.id, position: c.position })) };
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505' && /hunts_slug_key/.test((err as { constraint?: string }).constraint ?? '')) {
+      throw new ApiError(409, 'slug_taken', `a hunt with slug "${body.slug}" already exists`);
+    }
+    throw err;
+  }
+}
+
+interface HuntRecord {
+  id: string; slug: string; title: string; description: string; status: HuntStatus;
+  starts_at: Date | null; ends_at: Date | null;
+}
+
+export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof patchHuntBody>) {
+  return withTransaction(pool, async (tx) => {
+    const hunt = await maybeOne<HuntRecord>(tx,
+      `select id, slug, title, description, status, starts_at, ends_at from hunts where slug = $1 for update`, [slug]);
+    if (!hunt) throw notFound('hunt');
+    const status = body.status ?? hunt.status;
+    if (status !== hunt.status && !ALLOWED_TRANSITIONS[hunt.status].includes(status)) {
+      throw new ApiError(409, 'invalid_transition', `a ${hunt.status} hunt cannot become ${status}`);
+    }
+    const startsAt = body.startsAt === undefined ? hunt.starts_at : body.startsAt;
+    const endsAt = body.endsAt === undefined ? hunt.ends_at : body.endsAt;
+    checkWindow(startsAt, endsAt);
+    const updated = await one<HuntRecord>(tx,
+      `update hunts set status = $2, starts_at = $3, ends_at = $4 where id = $1
+       returning id, slug, title, description, status, starts_at, ends_at`,
+      [hunt.id, status, startsAt, endsAt]);
+    await markHuntDirty(tx, hunt.id);
+    const clues = await many<{ id: string; position: number; title: string; points: number }>(tx,
+      'select id, position, title, points from clues where hunt_id = $1 order by position', [hunt.id]);
+    return {
+      slug: updated.slug, title: updated.title, description: updated.description, status: updated.status,
+      startsAt: toTimestamp(updated.starts_at), endsAt: toTimestamp(updated.ends_at),
+      clueCount: clues.length, clues,
+    };
+  });
+}
+
+/**
+ * Enqueues a refresh (one hunt, or the full rebuild). When the queue's stately policy coalesces the
+ * trigger into a job that is already waiting, that job's id is returned.
+ */
+export async function enqueueRefresh(pool: Pool, boss: PgBoss, huntSlug: string | undefined): Promise<string> {
+  let queue: string;
+  let key: string;
+  let data: RefreshHuntJob | FullRebuildJob;
+  if (huntSlug === undefined) {
+    queue = FULL_REBUILD_QUEUE;
+    key = FULL_REBUILD_KEY;
+    data = { reason: 'admin' };
+  } else {
+    const hunt = await maybeOne<{ id: string }>(pool, 'select id from hunts where slug = $1', [huntSlug]);
+    if (!hunt) throw notFound('hunt');
+    queue = REFRESH_HUNT_QUEUE;
+    key = hunt.id;
+    data = { huntId: hunt.id, reason: 'admin' };
+  }
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const id = await boss.send(queue, data, { singletonKey: key });
+    if (id) return id;
+    // Coalesced: find the job waiting for this key. If it started between our send and this
+    // read, the next send queues behind it.
+    const waiting = await maybeOne<{ id: string }>(pool,
+      `select id from pgboss.job
+        where name = $1 and singleton_key = $2 and state in ('created', 'retry')
+        order by created_on desc limit 1`, [queue, key]);
+    if (waiting) return waiting.id;
+  }
+  throw new ApiError(503, 'unavailable', 'could not enqueue the refresh; try again', { 'retry-after': '1' });
+}
+
+export async function getJob(boss: PgBoss, id: string) {
+  for (const queue of REFRESH_QUEUES) {
+    const job = await boss.getJobById<object>(queue, id);
+    if (job) {
+      return {
+        id: job.id, name: job.name, state: job.state,
+        createdAt: toTimestamp(job.createdOn), startedAt: toTimestamp(job.startedOn), completedAt: toTimestamp(job.completedOn),
+        output: job.output ?? null,
+      };
+    }
+  }
+  throw notFound('job');
+}

@@ -1,0 +1,56 @@
+// The body of every write route, as a zod schema: one place per route, unknown fields refused.
+import { z } from 'zod';
+import { ApiError } from './api-error.ts';
+
+const timestamp = z.iso.datetime({ offset: true, precision: undefined }).transform((s) => new Date(s));
+const optionalTime = z.union([timestamp, z.null()]).optional();
+
+export const registerPlayerBody = z.strictObject({
+  handle: z.string().regex(/^[A-Za-z0-9_-]{3,32}$/, 'handle must be 3 to 32 letters, digits, "_" or "-"'),
+  displayName: z.string().trim().min(1).max(64).optional(),
+});
+
+export const submitAnswerBody = z.strictObject({
+  answer: z.string().min(1).max(1000),
+});
+
+export const huntStatus = z.enum(['draft', 'live', 'ended']);
+
+export const createHuntBody = z.strictObject({
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'slug must match ^[a-z0-9][a-z0-9-]{1,63}$'),
+  title: z.string().trim().min(1).max(200),
+  description: z.string().max(10_000).optional(),
+  status: huntStatus.optional(),
+  startsAt: optionalTime,
+  endsAt: optionalTime,
+  clues: z.array(z.strictObject({
+    title: z.string().trim().min(1).max(200),
+    body: z.string().max(10_000),
+    points: z.number().int().min(1).max(1_000_000),
+    answers: z.array(z.string().min(1).max(1000)).min(1).max(50),
+  })).max(500),
+});
+
+export const patchHuntBody = z.strictObject({
+  status: huntStatus.optional(),
+  startsAt: optionalTime,
+  endsAt: optionalTime,
+});
+
+export const refreshBody = z.strictObject({
+  hunt: z.string().min(1).max(64).optional(),
+});
+
+/** Parses a body or throws 400 invalid_body with what was wrong, never echoing values back. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ApiError(400, 'invalid_body', 'the body must be a JSON object (Content-Type: application/json)');
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
+    throw new ApiError(400, 'invalid_body', `${where}: ${issue.message}`);
+  }
+  return result.data;
+}

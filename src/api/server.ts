@@ -1,0 +1,115 @@
+// The API process: loads snapshots into memory, then serves them over node:http, with express
+// behind for everything that is not a snapshot read.
+import http from 'node:http';
+import { PgBoss } from 'pg-boss';
+import { createAnswerHasher } from '../core/answer-hash.ts';
+import type { Config } from '../core/config.ts';
+import { createPool, type Pool } from '../core/db.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import { createRegistry } from '../core/metrics-server.ts';
+import { migrate } from '../core/migrate.ts';
+import { ensureQueues } from '../core/queues.ts';
+import { createApiMetrics } from './api-metrics.ts';
+import { createApp } from './app.ts';
+import { PlayerDirectory } from './player-directory.ts';
+import { matchSnapshotRoute, serveSnapshot } from './snapshot-routes.ts';
+import { SnapshotStore } from './snapshot-store.ts';
+
+export interface ApiHandle {
+  server: http.Server;
+  port: number;
+  url: string;
+  pool: Pool;
+  store: SnapshotStore;
+  stop(): Promise<void>;
+}
+
+export interface ApiSettings extends Config {
+  databaseUrl: string;
+  adminToken: string;
+  answerHashKey: string;
+}
+
+export async function startApi(config: ApiSettings, options: { log?: Logger } = {}): Promise<ApiHandle> {
+  const log = options.log ?? createLogger('api', config.logLevel);
+  const pool = createPool(config.databaseUrl, config.dbPoolMax, 'api');
+  await migrate(pool);
+
+  // The API only sends jobs and reads their state: no supervision, no schedules.
+  const boss = new PgBoss({ connectionString: config.databaseUrl, max: 2, supervise: false, schedule: false });
+  boss.on('error', (err) => log.warn('pg-boss error', { err }));
+  await boss.start();
+  await ensureQueues(boss, config.refreshExpireSeconds);
+
+  const registry = createRegistry('api');
+  const store = new SnapshotStore({
+    pool, connectionString: config.databaseUrl, pollIntervalMs: config.snapshotPollIntervalMs, log,
+    events: { onNotice: (notice) => metrics.observeNotice(notice) },
+  });
+  const metrics = createApiMetrics(registry, store);
+  const players = new PlayerDirectory(pool);
+  const hasher = createAnswerHasher(config.answerHashKey);
+  const app = createApp({ pool, boss, store, players, hasher, adminToken: config.adminToken, registry, log });
+  await store.start();
+
+  const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const match = req.method === 'GET' || req.method === 'HEAD' ? matchSnapshotRoute(path) : undefined;
+    res.once('finish', () => {
+      const route = match?.route ?? routeOf(req);
+      metrics.requestDuration.observe(
+        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
+        Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    if (match) {
+      const pending = serveSnapshot({ store, players }, req, res, match, q === -1 ? '' : url.slice(q + 1));
+      if (pending) pending.catch((err: unknown) => { log.error('snapshot route failed', { err }); res.destroy(); });
+      return;
+    }
+    app(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  log.info('api listening', { url, documents: store.documents.size });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    server, port, url, pool, store,
+    stop() {
+      stopping ??= (async () => {
+        // Stop accepting, let in-flight requests finish, close idle keep-alive sockets.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+        await closed;
+        clearTimeout(forced);
+        await store.stop();
+        await boss.stop({ graceful: true, timeout: 5000 });
+        await pool.end();
+        log.info('api stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Route label for requests express handled: a template, never the raw path (bounded cardinality). */
+function routeOf(req: http.IncomingMessage): string {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/v1/players') return path;
+  if (/^\/v1\/hunts\/[^/]+\/clues\/[^/]+\/answers$/.test(path)) return '/v1/hunts/:slug/clues/:clueId/answers';
+  if (path === '/v1/admin/hunts') return path;
+  if (/^\/v1\/admin\/hunts\/[^/]+$/.test(path)) return '/v1/admin/hunts/:slug';
+  if (path === '/v1/admin/refresh') return path;
+  if (/^\/v1\/admin\/jobs\/[^/]+$/.test(path)) return '/v1/admin/jobs/:id';
+  return 'unmatched';
+}

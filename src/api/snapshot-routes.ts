@@ -1,0 +1,151 @@
+// The public read routes, answered from memory on node:http directly: no express, no database.
+// This is the hot path (a thousand players polling a leaderboard), so it does only a URL split,
+// a Map lookup and a write of bytes that were serialized by the worker.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LEADERBOARD_PAGE_SIZE, docKeys, etagFor, leaderboardPage, serialize } from '../core/documents.ts';
+import { ApiError, notFound, sendError, unavailable } from './api-error.ts';
+import type { PlayerDirectory } from './player-directory.ts';
+import type { ServedDocument, SnapshotStore } from './snapshot-store.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_LIMIT = 100;
+
+export type SnapshotRoute = '/v1/hunts' | '/v1/hunts/:slug' | '/v1/hunts/:slug/leaderboard' | '/v1/hunts/:slug/players/:playerId';
+
+export interface SnapshotContext {
+  store: SnapshotStore;
+  players: PlayerDirectory;
+}
+
+interface Reply { etag: string; version: number; generatedAtMs: number; body: Buffer }
+
+/** The route a GET/HEAD path belongs to, or undefined when it is not a snapshot route. */
+export function matchSnapshotRoute(path: string): { route: SnapshotRoute; slug?: string; playerId?: string } | undefined {
+  if (path === '/v1/hunts' || path === '/v1/hunts/') return { route: '/v1/hunts' };
+  if (!path.startsWith('/v1/hunts/')) return undefined;
+  const parts = path.slice('/v1/hunts/'.length).split('/');
+  if (parts.length === 1 && parts[0]) return { route: '/v1/hunts/:slug', slug: decode(parts[0]) };
+  if (parts.length === 2 && parts[0] && parts[1] === 'leaderboard') return { route: '/v1/hunts/:slug/leaderboard', slug: decode(parts[0]) };
+  if (parts.length === 3 && parts[0] && parts[1] === 'players' && parts[2]) {
+    return { route: '/v1/hunts/:slug/players/:playerId', slug: decode(parts[0]), playerId: decode(parts[2]) };
+  }
+  return undefined;
+}
+
+function decode(part: string): string {
+  try { return decodeURIComponent(part); } catch { return part; }
+}
+
+/**
+ * Answers a snapshot route. Returns a promise only for the rare path that must ask the database
+ * (a player with no finds yet); everything else completes synchronously.
+ */
+export function serveSnapshot(
+  ctx: SnapshotContext, req: IncomingMessage, res: ServerResponse,
+  match: NonNullable<ReturnType<typeof matchSnapshotRoute>>, query: string,
+): void | Promise<void> {
+  try {
+    const { store } = ctx;
+    if (!store.loaded) throw unavailable('snapshots are still loading');
+    switch (match.route) {
+      case '/v1/hunts':
+        return send(req, res, required(store.get(docKeys.huntsIndex()), 'hunts index'));
+      case '/v1/hunts/:slug':
+        return send(req, res, required(store.get(docKeys.hunt(match.slug!)), 'hunt'));
+      case '/v1/hunts/:slug/leaderboard':
+        return send(req, res, leaderboard(store, match.slug!, query));
+      case '/v1/hunts/:slug/players/:playerId':
+        return progress(ctx, req, res, match.slug!, match.playerId!);
+    }
+  } catch (err) {
+    if (err instanceof ApiError) return sendError(res, err);
+    throw err;
+  }
+}
+
+function required(doc: ServedDocument | undefined, what: string): ServedDocument {
+  if (!doc) throw notFound(what);
+  return doc;
+}
+
+function parsePaging(query: string): { limit: number; offset: number } {
+  const params = new URLSearchParams(query);
+  const read = (name: string, fallback: number, min: number, max: number): number => {
+    const values = params.getAll(name);
+    if (values.length === 0) return fallback;
+    const raw = values[0]!;
+    if (values.length > 1 || !/^\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new ApiError(400, 'invalid_query', `${name} must be an integer between ${min} and ${max}`);
+    }
+    return Number(raw);
+  };
+  return { limit: read('limit', LEADERBOARD_PAGE_SIZE, 1, MAX_LIMIT), offset: read('offset', 0, 0, Number.MAX_SAFE_INTEGER) };
+}
+
+function leaderboard(store: SnapshotStore, slug: string, query: string): Reply {
+  const { limit, offset } = parsePaging(query);
+  const boardKey = docKeys.leaderboard(slug);
+  const board = store.boards.get(boardKey);
+  if (!board) throw notFound('hunt');
+  if (limit === LEADERBOARD_PAGE_SIZE && offset % LEADERBOARD_PAGE_SIZE === 0) {
+    const page = store.get(docKeys.leaderboardPage(slug, offset / LEADERBOARD_PAGE_SIZE));
+    // Pre-serialized by the worker; stale pages cannot survive a new board version (same publish).
+    if (page && page.version === board.version) return page;
+  }
+  // Any other window is cut from the parsed board already in memory.
+  return {
+    etag: etagFor(boardKey, board.version, `${limit}:${offset}`),
+    version: board.version,
+    generatedAtMs: board.generatedAtMs,
+    body: Buffer.from(leaderboardPage(board.content, limit, offset, { version: board.version, generatedAt: board.generatedAt })),
+  };
+}
+
+async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerResponse, slug: string, playerId: string): Promise<void> {
+  try {
+    const { store, players } = ctx;
+    const board = store.boards.get(docKeys.leaderboard(slug));
+    if (!board) throw notFound('hunt');
+    if (!UUID.test(playerId)) throw new ApiError(400, 'invalid_query', 'playerId must be a UUID');
+    const key = docKeys.progress(slug, playerId);
+    const doc = store.get(key);
+    if (doc) return send(req, res, doc);
+    // No find in this hunt yet: the player exists or it does not.
+    const handle = await players.handleOf(playerId.toLowerCase());
+    if (handle === undefined) throw notFound('player');
+    const stamp = { version: 0, generatedAt: board.generatedAt };
+    return send(req, res, {
+      etag: etagFor(key, 0),
+      version: 0,
+      generatedAtMs: board.generatedAtMs,
+      body: Buffer.from(serialize({ playerId: playerId.toLowerCase(), handle, rank: null, points: 0, cluesFound: 0, finds: [] }, stamp)),
+    });
+  } catch (err) {
+    if (err instanceof ApiError) return sendError(res, err);
+    throw err;
+  }
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  // Weak comparison, as If-None-Match requires: W/"x" matches "x".
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  const headers = {
+    'etag': reply.etag,
+    'x-snapshot-version': String(reply.version),
+    'x-snapshot-age-ms': String(Math.max(0, Date.now() - reply.generatedAtMs)),
+    'cache-control': 'public, max-age=1',
+  };
+  // A matching validator wins whatever the request's own Cache-Control says.
+  if (etagMatches(req.headers['if-none-match'], reply.etag)) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': reply.body.length });
+  res.end(req.method === 'HEAD' ? undefined : reply.body);
+}

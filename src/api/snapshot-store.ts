@@ -1,0 +1,193 @@
+// The API's copy of every published document, in memory. Loaded at start, then kept current by
+// the worker's NOTIFY (with a periodic poll as the net under it). Each reload applies the rows of
+// whole publishes in one synchronous step, so a request sees the documents before or after a
+// publish, never a mix.
+import pg from 'pg';
+import { SNAPSHOT_CHANNEL, type PublishNotice } from '../core/channels.ts';
+import type { Pool } from '../core/db.ts';
+import { FORMAT_VERSION, etagFor, type DocumentKind, type LeaderboardContent } from '../core/documents.ts';
+import type { Logger } from '../core/logger.ts';
+
+export interface ServedDocument {
+  key: string;
+  kind: DocumentKind;
+  version: number;
+  etag: string;
+  body: Buffer;
+  generatedAtMs: number;
+}
+
+/** A leaderboard kept parsed, to cut pages that are not pre-serialized. */
+export interface ServedBoard {
+  version: number;
+  generatedAt: string;
+  generatedAtMs: number;
+  content: LeaderboardContent;
+}
+
+interface DocumentRow {
+  doc_key: string; kind: DocumentKind; version: number; body: string | null; generated_at: Date; published_seq: number;
+}
+
+export interface StoreEvents {
+  /** A document was installed in memory (for staleness and install metrics). */
+  onInstall?: (doc: ServedDocument) => void;
+  onNotice?: (notice: PublishNotice) => void;
+}
+
+export class SnapshotStore {
+  readonly documents = new Map<string, ServedDocument>();
+  readonly boards = new Map<string, ServedBoard>();
+  loaded = false;
+  databaseUp = false;
+  lastSeq = 0;
+  lastLoadAt = 0;
+
+  private listener: pg.Client | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
+  private stopped = false;
+  private readonly pool: Pool;
+  private readonly connectionString: string;
+  private readonly pollIntervalMs: number;
+  private readonly log: Logger;
+  private readonly events: StoreEvents;
+
+  constructor(opts: { pool: Pool; connectionString: string; pollIntervalMs: number; log: Logger; events?: StoreEvents }) {
+    this.pool = opts.pool;
+    this.connectionString = opts.connectionString;
+    this.pollIntervalMs = opts.pollIntervalMs;
+    this.log = opts.log;
+    this.events = opts.events ?? {};
+  }
+
+  async start(): Promise<void> {
+    // Listen before the first load, so nothing published in between is missed.
+    await this.listen();
+    await this.reload().catch(() => undefined);
+    this.pollTimer = setInterval(() => void this.reload().catch(() => undefined), this.pollIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearTimeout(this.reconnectTimer);
+    await this.reloading?.catch(() => undefined);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  get(key: string): ServedDocument | undefined {
+    return this.documents.get(key);
+  }
+
+  /** Fetches everything published after what we have; concurrent calls coalesce into one more pass. */
+  reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      try {
+        do {
+          this.reloadAgain = false;
+          await this.loadOnce();
+        } while (this.reloadAgain && !this.stopped);
+      } finally {
+        this.reloading = undefined;
+      }
+    })();
+    return this.reloading;
+  }
+
+  private async loadOnce(): Promise<void> {
+    let rows: DocumentRow[];
+    try {
+      const result = await this.pool.query<DocumentRow>(
+        `select doc_key, kind, version, body, generated_at, published_seq
+           from snapshot_documents
+          where format_version = $1 and published_seq > $2
+          order by published_seq`,
+        [FORMAT_VERSION, this.lastSeq]);
+      rows = result.rows;
+    } catch (err) {
+      if (this.databaseUp) this.log.warn('snapshot reload failed; serving what is in memory', { err });
+      this.databaseUp = false;
+      throw err;
+    }
+    this.databaseUp = true;
+    this.lastLoadAt = Date.now();
+    // Install synchronously: no request can run between two of these rows.
+    for (const row of rows) this.install(row);
+    if (rows.length > 0) this.lastSeq = rows[rows.length - 1]!.published_seq;
+    this.loaded = true;
+  }
+
+  private install(row: DocumentRow): void {
+    if (row.body === null) {
+      this.documents.delete(row.doc_key);
+      if (row.kind === 'leaderboard') this.boards.delete(row.doc_key);
+      return;
+    }
+    const doc: ServedDocument = {
+      key: row.doc_key,
+      kind: row.kind,
+      version: row.version,
+      etag: etagFor(row.doc_key, row.version),
+      body: Buffer.from(row.body, 'utf8'),
+      generatedAtMs: row.generated_at.getTime(),
+    };
+    this.documents.set(row.doc_key, doc);
+    if (row.kind === 'leaderboard') {
+      const parsed = JSON.parse(row.body) as LeaderboardContent & { version: number; generatedAt: string };
+      this.boards.set(row.doc_key, {
+        version: parsed.version,
+        generatedAt: parsed.generatedAt,
+        generatedAtMs: doc.generatedAtMs,
+        content: { hunt: parsed.hunt, entries: parsed.entries, total: parsed.total },
+      });
+    }
+    this.events.onInstall?.(doc);
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'api-snapshot-listener' });
+    client.on('notification', (msg) => {
+      if (msg.payload) {
+        try { this.events.onNotice?.(JSON.parse(msg.payload) as PublishNotice); } catch { /* not ours to judge */ }
+      }
+      void this.reload().catch(() => undefined);
+    });
+    client.on('error', (err) => {
+      this.log.warn('snapshot listener lost its connection', { err });
+      this.databaseUp = false;
+      this.scheduleReconnect();
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${SNAPSHOT_CHANNEL}`);
+      this.listener = client;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      this.databaseUp = false;
+      this.log.warn('snapshot listener could not connect; retrying', { err });
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const old = this.listener;
+    this.listener = undefined;
+    void old?.end().catch(() => undefined);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stopped) return;
+      // Catch up on whatever was published while we were not listening.
+      void this.listen().then(() => this.reload()).catch(() => undefined);
+    }, 1000);
+  }
+}

@@ -1,0 +1,73 @@
+// `npm start`: the whole engine on one machine. Starts (or reuses) the database, applies
+// migrations, seeds the demo into an empty database, then runs the API and the worker as child
+// processes, exactly as `npm run api` and `npm run worker` run in production.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createAnswerHasher } from '../core/answer-hash.ts';
+import { loadConfig } from '../core/config.ts';
+import { createPool } from '../core/db.ts';
+import { migrate } from '../core/migrate.ts';
+import { seedDemo } from '../seed/demo-data.ts';
+import { prepareLocalEnvironment } from './local-environment.ts';
+
+const say = (msg: string) => console.log(`[start] ${msg}`);
+const config = loadConfig();
+const env = await prepareLocalEnvironment(config, say);
+
+const pool = createPool(env.databaseUrl, 2, 'start');
+await migrate(pool);
+if (process.env.SEED_DEMO !== 'false') {
+  const { seeded } = await seedDemo(pool, createAnswerHasher(env.answerHashKey));
+  if (seeded) say('seeded the demo hunts (every clue\'s answer is "gold <position>")');
+}
+await pool.end();
+
+const childEnv = {
+  ...process.env,
+  DATABASE_URL: env.databaseUrl,
+  ADMIN_TOKEN: env.adminToken,
+  ANSWER_HASH_KEY: env.answerHashKey,
+};
+const children = new Map<string, ChildProcess>();
+let shuttingDown = false;
+
+function run(name: 'api' | 'worker'): ChildProcess {
+  const entry = fileURLToPath(new URL(`../${name}/main.ts`, import.meta.url));
+  const child = spawn(process.execPath, [entry], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!shuttingDown) {
+      say(`${name} exited unexpectedly (${signal ?? code}); stopping`);
+      void shutdown(1);
+    } else if (children.size === 0) {
+      void finish();
+    }
+  });
+  children.set(name, child);
+  return child;
+}
+
+let exitCode = 0;
+async function finish(): Promise<void> {
+  await env.embedded?.stop().catch(() => undefined);
+  process.exit(exitCode);
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  exitCode = code;
+  if (children.size === 0) return finish();
+  for (const child of children.values()) child.kill('SIGTERM');
+  // The children finish their in-flight work; if one hangs, do not hang with it.
+  setTimeout(() => { for (const child of children.values()) child.kill('SIGKILL'); }, 30_000).unref();
+}
+
+run('worker');
+run('api');
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(0));
+
+const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+say(`API:            http://${host}:${config.port}  (try http://${host}:${config.port}/v1/hunts)`);
+say(`worker metrics: http://${host}:${config.workerMetricsPort}/metrics`);
+say(`admin token:    ${env.adminToken}`);

@@ -1,0 +1,76 @@
+// Every setting of the engine, read from the environment in one place.
+// The README's "Environment variables" table mirrors this file; keep them together.
+
+export interface Config {
+  /** PostgreSQL connection string; unset means "start an embedded server" (npm start, tests). */
+  databaseUrl: string | undefined;
+  /** Where npm start keeps the embedded server, the generated answer key and the admin token. */
+  dataDir: string;
+  host: string;
+  port: number;
+  workerMetricsPort: number;
+  adminToken: string | undefined;
+  /** Secret for the keyed hashes of answers (HMAC-SHA-256). */
+  answerHashKey: string | undefined;
+  dbPoolMax: number;
+  /** How many hunts one worker process refreshes at the same time. */
+  refreshConcurrency: number;
+  /** Safety-net full rebuild, once per interval across all workers. */
+  fullRebuildIntervalSeconds: number;
+  /** How often the worker sweeps dirty_hunts for hunts whose trigger was missed. */
+  dirtySweepIntervalMs: number;
+  /** How often the API re-reads the snapshot table in case a notification was missed. */
+  snapshotPollIntervalMs: number;
+  /** pg-boss supervision; tests shorten it so expired jobs are retried quickly. */
+  bossSuperviseIntervalSeconds: number;
+  /** Seconds a refresh may stay active before pg-boss retries it elsewhere. */
+  refreshExpireSeconds: number;
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = (text(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    databaseUrl: text(env, 'DATABASE_URL'),
+    dataDir: text(env, 'DATA_DIR') ?? '.data',
+    host: text(env, 'HOST') ?? '0.0.0.0',
+    port: int(env, 'PORT', 3000, 0, 65535),
+    workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464, 0, 65535),
+    adminToken: text(env, 'ADMIN_TOKEN'),
+    answerHashKey: text(env, 'ANSWER_HASH_KEY'),
+    dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 1000),
+    refreshConcurrency: int(env, 'REFRESH_CONCURRENCY', 2, 1, 64),
+    fullRebuildIntervalSeconds: int(env, 'FULL_REBUILD_INTERVAL_SECONDS', 300, 2),
+    dirtySweepIntervalMs: int(env, 'DIRTY_SWEEP_INTERVAL_MS', 1000, 50),
+    snapshotPollIntervalMs: int(env, 'SNAPSHOT_POLL_INTERVAL_MS', 5000, 50),
+    bossSuperviseIntervalSeconds: int(env, 'BOSS_SUPERVISE_INTERVAL_SECONDS', 60, 1),
+    refreshExpireSeconds: int(env, 'REFRESH_EXPIRE_SECONDS', 300, 1),
+    logLevel,
+  };
+}
+
+export function requireSetting<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new ConfigError(`${name} is required`);
+  return value;
+}

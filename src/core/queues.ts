@@ -1,0 +1,44 @@
+// pg-boss queues of refresh jobs, shared by the worker (works them) and the API (admin triggers).
+import type { PgBoss, Queue } from 'pg-boss';
+
+export const REFRESH_HUNT_QUEUE = 'refresh-hunt';
+export const FULL_REBUILD_QUEUE = 'full-rebuild';
+export const REFRESH_QUEUES = [REFRESH_HUNT_QUEUE, FULL_REBUILD_QUEUE] as const;
+export type RefreshQueue = (typeof REFRESH_QUEUES)[number];
+
+/** Singleton key of the full rebuild: admin triggers and the schedule coalesce on it. */
+export const FULL_REBUILD_KEY = 'all';
+
+export interface RefreshHuntJob { huntId: string; reason: 'dirty' | 'admin' | 'sweep' }
+export interface FullRebuildJob { reason: 'admin' | 'schedule' }
+
+/**
+ * "stately" allows one queued and one active job per singleton key (the hunt id): a trigger that
+ * arrives while a refresh runs waits as the one queued job, and every further trigger coalesces
+ * into it. So never two refreshes of a hunt at once, and never a trigger lost while one runs.
+ */
+export function queueOptions(expireInSeconds: number): Omit<Queue, 'name'> {
+  return {
+    policy: 'stately',
+    retryLimit: 5,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 60,
+    expireInSeconds,
+    deleteAfterSeconds: 24 * 3600,
+  };
+}
+
+export async function ensureQueues(boss: PgBoss, expireInSeconds: number): Promise<void> {
+  for (const name of REFRESH_QUEUES) {
+    const existing = await boss.getQueue(name);
+    if (!existing) {
+      try {
+        await boss.createQueue(name, { ...queueOptions(expireInSeconds), notify: true } as Omit<Queue, 'name'>);
+      } catch (err) {
+        // Another process created it between our check and our create.
+        if (!(await boss.getQueue(name))) throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Full rebuild, the safety net: refresh the materialized views concurrently (readers of them are
+// never blocked), then republish every hunt from them, one transaction per hunt.
+import type { Pool } from '../core/db.ts';
+import { many, maybeOne, one, withTransaction } from '../core/db.ts';
+import { buildHuntDocuments } from './document-builder.ts';
+import { beginPublish, notifyReaders, publishHunt, publishHuntsIndex } from './publisher.ts';
+import { loadHunt, loadHuntRows } from './read-model-rows.ts';
+import { HUNT_LOCK_CLASS } from './refresh-hunt.ts';
+
+const MATERIALIZED_VIEWS = ['mv_hunt_standings', 'mv_hunt_clue_stats', 'mv_hunt_summaries'] as const;
+
+export interface FullRebuildOutcome {
+  hunts: number;
+  published: number;
+  /** Hunts left to their per-hunt refresh because they changed after the views were taken. */
+  skipped: number;
+  documentsChanged: number;
+  viewRefreshMs: number;
+  durationMs: number;
+}
+
+export async function fullRebuild(pool: Pool): Promise<FullRebuildOutcome> {
+  const started = performance.now();
+  // What was dirty, and when, before the views are taken. A hunt whose generation moves after this
+  // point, or that a per-hunt refresh publishes after it, has newer data than the views: skip it.
+  const before = await one<{ at: Date; dirty: Record<string, number> | null }>(pool,
+    `select clock_timestamp() as at,
+            (select jsonb_object_agg(hunt_id, generation) from dirty_hunts) as dirty`);
+  const dirtyBefore = before.dirty ?? {};
+
+  for (const view of MATERIALIZED_VIEWS) await pool.query(`refresh materialized view concurrently ${view}`);
+  const viewRefreshMs = performance.now() - started;
+
+  const hunts = await many<{ id: string }>(pool, 'select id from hunts order by created_at');
+  let published = 0;
+  let skipped = 0;
+  let documentsChanged = 0;
+  for (const { id } of hunts) {
+    const outcome = await withTransaction(pool, async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [HUNT_LOCK_CLASS, id]);
+      const hunt = await loadHunt(tx, id);
+      if (!hunt) return 'skipped' as const;
+      const rows = hunt.status === 'draft' ? null : await loadHuntRows(tx, hunt, 'materialized');
+      const seq = await beginPublish(tx);
+      const state = await maybeOne<{ generation: number | null; published_at: Date | null }>(tx,
+        `select (select generation from dirty_hunts where hunt_id = $1) as generation,
+                (select published_at from hunt_publications where hunt_id = $1) as published_at`, [id]);
+      const generationNow = state?.generation ?? null;
+      const generationBefore = dirtyBefore[id] ?? null;
+      if (generationNow !== generationBefore || (state?.published_at && state.published_at > before.at)) {
+        return 'skipped' as const;
+      }
+      const docs = rows ? buildHuntDocuments(rows) : null;
+      const result = await publishHunt(tx, seq, hunt.id, hunt.slug, docs, {
+        clueCount: rows?.summary.clue_count ?? 0, playerCount: rows?.summary.player_count ?? 0,
+      });
+      if (generationNow !== null) {
+        await tx.query('delete from dirty_hunts where hunt_id = $1 and generation = $2', [id, generationNow]);
+      }
+      if (result.changed > 0) {
+        await notifyReaders(tx, { seq, hunt: hunt.slug, changed: result.changed, refreshMs: performance.now() - started });
+      }
+      return result.changed;
+    });
+    if (outcome === 'skipped') skipped++;
+    else { published++; documentsChanged += outcome; }
+  }
+
+  await withTransaction(pool, async (tx) => {
+    const seq = await beginPublish(tx);
+    const index = await publishHuntsIndex(tx, seq);
+    documentsChanged += index.changed;
+    if (index.changed > 0) await notifyReaders(tx, { seq, hunt: null, changed: index.changed, refreshMs: performance.now() - started });
+  });
+
+  return { hunts: hunts.length, published, skipped, documentsChanged, viewRefreshMs, durationMs: performance.now() - started };
+}

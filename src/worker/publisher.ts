@@ -1,0 +1,159 @@
+// Writes documents into snapshot_documents: only those whose content changed get a new version,
+// all of one publish in one transaction under one sequence number, then readers are notified.
+import type { Client } from '../core/db.ts';
+import { many } from '../core/db.ts';
+import { SNAPSHOT_CHANNEL, type PublishNotice } from '../core/channels.ts';
+import {
+  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, contentHash, docKeys, leaderboardPage, serialize,
+  type DocumentKind, type LeaderboardContent, type Stamp,
+} from '../core/documents.ts';
+import { buildHuntsIndex, type DocumentDraft, type HuntDocuments, type IndexRow } from './document-builder.ts';
+
+// Serializes publishes so that commit order equals published_seq order: a reader that has seen
+// seq N has seen every publish below N. It also makes the hunts index a read-modify-write that
+// cannot lose a concurrent hunt's change.
+const PUBLISH_LOCK = 0x7468_6502;
+
+interface ExistingDoc { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }
+
+interface Write {
+  key: string; kind: DocumentKind; huntId: string | null; version: number; hash: Buffer; body: string | null; generatedAt: Date;
+}
+
+export interface PublishResult { seq: number; changed: number; withdrawn: number }
+
+class PublishBatch {
+  readonly writes: Write[] = [];
+  private readonly existing: Map<string, ExistingDoc>;
+  private readonly now: Date;
+
+  constructor(existing: ExistingDoc[], now: Date) {
+    this.existing = new Map(existing.map((e) => [e.doc_key, e]));
+    this.now = now;
+  }
+
+  /** Queues the draft if its content changed; returns the stamp it is (or stays) published with. */
+  put(draft: DocumentDraft, huntId: string | null, current?: Stamp): { stamp: Stamp; changed: boolean } | undefined {
+    const hash = contentHash(draft.content);
+    const old = this.existing.get(draft.key);
+    this.existing.delete(draft.key);
+    if (old?.alive && old.content_hash.equals(hash)) return current ? { stamp: current, changed: false } : undefined;
+    const stamp = { version: (old?.version ?? 0) + 1, generatedAt: this.now.toISOString() };
+    this.writes.push({ key: draft.key, kind: draft.kind, huntId, version: stamp.version, hash, body: serialize(draft.content, stamp), generatedAt: this.now });
+    return { stamp, changed: true };
+  }
+
+  /** A derived document (a leaderboard page) written with its parent's stamp. */
+  putDerived(key: string, kind: DocumentKind, huntId: string, body: string, stamp: Stamp): void {
+    this.existing.delete(key);
+    this.writes.push({ key, kind, huntId, version: stamp.version, hash: contentHash({ body }), body, generatedAt: new Date(stamp.generatedAt) });
+  }
+
+  keep(key: string): void { this.existing.delete(key); }
+
+  /** Every existing live document not put or kept becomes a tombstone. */
+  withdrawRest(huntId: string | null): number {
+    let count = 0;
+    for (const old of this.existing.values()) {
+      if (!old.alive) continue;
+      this.writes.push({ key: old.doc_key, kind: old.kind, huntId, version: old.version + 1, hash: old.content_hash, body: null, generatedAt: this.now });
+      count++;
+    }
+    return count;
+  }
+}
+
+async function existingDocs(tx: Client, huntId: string | null): Promise<ExistingDoc[]> {
+  return huntId
+    ? many<ExistingDoc>(tx, `select doc_key, kind, version, content_hash, body is not null as alive
+        from snapshot_documents where hunt_id = $1 and format_version = $2`, [huntId, FORMAT_VERSION])
+    : many<ExistingDoc>(tx, `select doc_key, kind, version, content_hash, body is not null as alive
+        from snapshot_documents where doc_key = $1 and format_version = $2`, [docKeys.huntsIndex(), FORMAT_VERSION]);
+}
+
+async function writeAll(tx: Client, seq: number, writes: Write[]): Promise<void> {
+  if (writes.length === 0) return;
+  await tx.query(
+    `insert into snapshot_documents
+       (doc_key, format_version, kind, hunt_id, version, content_hash, body, generated_at, published_seq)
+     select k, $2, kind, hunt, v, h, b, g, $1
+       from unnest($3::text[], $4::text[], $5::uuid[], $6::bigint[], $7::bytea[], $8::text[], $9::timestamptz[])
+         as t(k, kind, hunt, v, h, b, g)
+     on conflict (doc_key, format_version) do update set
+       kind = excluded.kind, hunt_id = excluded.hunt_id, version = excluded.version,
+       content_hash = excluded.content_hash, body = excluded.body,
+       generated_at = excluded.generated_at, published_seq = excluded.published_seq`,
+    [seq, FORMAT_VERSION,
+      writes.map((w) => w.key), writes.map((w) => w.kind), writes.map((w) => w.huntId),
+      writes.map((w) => w.version), writes.map((w) => w.hash), writes.map((w) => w.body),
+      writes.map((w) => w.generatedAt)],
+  );
+}
+
+function pageCount(board: LeaderboardContent): number {
+  return Math.max(1, Math.ceil(board.total / LEADERBOARD_PAGE_SIZE));
+}
+
+/** Takes the publish lock and a sequence number. Call late in the transaction: it serializes publishes. */
+export async function beginPublish(tx: Client): Promise<number> {
+  await tx.query('select pg_advisory_xact_lock($1)', [PUBLISH_LOCK]);
+  const { rows } = await tx.query<{ seq: number }>(`select nextval('snapshot_publish_seq') as seq`);
+  return rows[0]!.seq;
+}
+
+/**
+ * Publishes one hunt's documents (or withdraws them all when docs is null, e.g. a draft hunt)
+ * and records the publication. Must run after beginPublish in the same transaction.
+ */
+export async function publishHunt(
+  tx: Client, seq: number, huntId: string, slug: string, docs: HuntDocuments | null,
+  counts: { clueCount: number; playerCount: number },
+): Promise<PublishResult> {
+  const batch = new PublishBatch(await existingDocs(tx, huntId), new Date());
+  if (docs) {
+    batch.put(docs.detail, huntId);
+    const board = docs.leaderboard.content;
+    const result = batch.put(docs.leaderboard, huntId);
+    const pages = pageCount(board);
+    for (let page = 0; page < pages; page++) {
+      const key = docKeys.leaderboardPage(slug, page);
+      if (result?.changed) {
+        const body = leaderboardPage(board, LEADERBOARD_PAGE_SIZE, page * LEADERBOARD_PAGE_SIZE, result.stamp);
+        batch.putDerived(key, 'leaderboard_page', huntId, body, result.stamp);
+      } else {
+        batch.keep(key);
+      }
+    }
+    for (const progress of docs.progress) batch.put(progress, huntId);
+  }
+  const withdrawn = batch.withdrawRest(huntId);
+  await writeAll(tx, seq, batch.writes);
+  if (docs) {
+    await tx.query(
+      `insert into hunt_publications (hunt_id, published_at, clue_count, player_count)
+       values ($1, clock_timestamp(), $2, $3)
+       on conflict (hunt_id) do update set published_at = excluded.published_at,
+         clue_count = excluded.clue_count, player_count = excluded.player_count`,
+      [huntId, counts.clueCount, counts.playerCount]);
+  } else {
+    await tx.query('delete from hunt_publications where hunt_id = $1', [huntId]);
+  }
+  return { seq, changed: batch.writes.length, withdrawn };
+}
+
+/** Rebuilds the hunts index from the published hunts (newest start first). */
+export async function publishHuntsIndex(tx: Client, seq: number): Promise<PublishResult> {
+  const rows = await many<IndexRow>(tx,
+    `select h.slug, h.title, h.status, h.starts_at, h.ends_at, p.clue_count, p.player_count
+       from hunts h join hunt_publications p on p.hunt_id = h.id
+      where h.status <> 'draft'
+      order by h.starts_at desc nulls last, h.created_at desc, h.slug`);
+  const batch = new PublishBatch(await existingDocs(tx, null), new Date());
+  batch.put(buildHuntsIndex(rows), null);
+  await writeAll(tx, seq, batch.writes);
+  return { seq, changed: batch.writes.length, withdrawn: 0 };
+}
+
+export async function notifyReaders(tx: Client, notice: PublishNotice): Promise<void> {
+  await tx.query('select pg_notify($1, $2)', [SNAPSHOT_CHANNEL, JSON.stringify(notice)]);
+}

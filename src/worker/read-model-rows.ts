@@ -1,0 +1,64 @@
+// Reads one hunt's read-model rows, either from the live views (per-hunt refresh) or from the
+// materialized views (full rebuild). The two sources have the same columns, so the documents
+// built from them are the same for the same data.
+import type { Queryable } from '../core/db.ts';
+import { many, maybeOne } from '../core/db.ts';
+import type { HuntStatus } from '../core/documents.ts';
+
+export type RowSource = 'live' | 'materialized';
+
+// Fixed identifiers, never input: chosen by RowSource only.
+const RELATIONS: Record<RowSource, { standings: string; clueStats: string; summaries: string }> = {
+  live: { standings: 'hunt_standings', clueStats: 'hunt_clue_stats', summaries: 'hunt_summaries' },
+  materialized: { standings: 'mv_hunt_standings', clueStats: 'mv_hunt_clue_stats', summaries: 'mv_hunt_summaries' },
+};
+
+export interface HuntRow {
+  id: string; slug: string; title: string; description: string; status: HuntStatus;
+  starts_at: Date | null; ends_at: Date | null;
+}
+export interface ClueRow {
+  id: string; position: number; title: string; body: string; points: number;
+  solve_count: number; first_player_id: string | null; first_handle: string | null; first_found_at: Date | null;
+}
+export interface StandingRow {
+  player_id: string; handle: string; points: number; clues_found: number; last_event_at: Date; rank: number;
+}
+export interface FindRow { player_id: string; handle: string; clue_id: string; found_at: Date; points: number }
+export interface SummaryRow { clue_count: number; player_count: number; find_count: number }
+
+export interface HuntRows {
+  hunt: HuntRow;
+  clues: ClueRow[];
+  summary: SummaryRow;
+  standings: StandingRow[];
+  finds: FindRow[];
+}
+
+export async function loadHunt(db: Queryable, huntId: string): Promise<HuntRow | undefined> {
+  return maybeOne<HuntRow>(db,
+    `select id, slug, title, description, status, starts_at, ends_at from hunts where id = $1`, [huntId]);
+}
+
+export async function loadHuntRows(db: Queryable, hunt: HuntRow, source: RowSource): Promise<HuntRows> {
+  const rel = RELATIONS[source];
+  // Sequential on purpose: a transaction's client runs one statement at a time.
+  const clues = await many<ClueRow>(db,
+      `select c.id, c.position, c.title, c.body, c.points,
+              coalesce(s.solve_count, 0) as solve_count, s.first_player_id, s.first_handle, s.first_found_at
+         from clues c left join ${rel.clueStats} s on s.clue_id = c.id
+        where c.hunt_id = $1
+        order by c.position`, [hunt.id]);
+  const summary = await maybeOne<SummaryRow>(db,
+      `select clue_count, player_count, find_count from ${rel.summaries} where hunt_id = $1`, [hunt.id]);
+  const standings = await many<StandingRow>(db,
+      `select player_id, handle, points, clues_found, last_event_at, rank
+         from ${rel.standings} where hunt_id = $1 order by position`, [hunt.id]);
+  // Finds of every participant, hidden ones included: a hidden player still sees their own progress.
+  const finds = await many<FindRow>(db,
+      `select f.player_id, p.handle, f.clue_id, f.found_at, f.points
+         from finds f join players p on p.id = f.player_id join clues c on c.id = f.clue_id
+        where f.hunt_id = $1
+        order by f.player_id, f.found_at, c.position`, [hunt.id]);
+  return { hunt, clues, summary: summary ?? { clue_count: clues.length, player_count: 0, find_count: 0 }, standings, finds };
+}

@@ -1,0 +1,124 @@
+// The worker process: works the refresh queues, turns dirty hunts into jobs, fires the periodic
+// full rebuild, and exports its metrics. Computes; never serves players.
+import type http from 'node:http';
+import { PgBoss, type Job } from 'pg-boss';
+import type { Config } from '../core/config.ts';
+import { createPool, type Pool } from '../core/db.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import { createRegistry, serveMetrics } from '../core/metrics-server.ts';
+import { migrate } from '../core/migrate.ts';
+import {
+  FULL_REBUILD_QUEUE, REFRESH_HUNT_QUEUE, ensureQueues, type FullRebuildJob, type RefreshHuntJob,
+} from '../core/queues.ts';
+import { DirtyTrigger } from './dirty-trigger.ts';
+import { fullRebuild } from './full-rebuild.ts';
+import { scheduleFullRebuild } from './full-rebuild-schedule.ts';
+import { refreshHunt } from './refresh-hunt.ts';
+import { createWorkerMetrics } from './worker-metrics.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface WorkerHandle {
+  pool: Pool;
+  boss: PgBoss;
+  metricsPort: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** Serve /metrics on config.workerMetricsPort (off in most tests). */
+  metrics?: boolean;
+  /** Run the every-second full-rebuild trigger. */
+  schedule?: boolean;
+  log?: Logger;
+}
+
+export async function startWorker(config: Config & { databaseUrl: string }, options: WorkerOptions = {}): Promise<WorkerHandle> {
+  const log = options.log ?? createLogger('worker', config.logLevel);
+  const pool = createPool(config.databaseUrl, config.dbPoolMax, 'worker');
+  await migrate(pool);
+
+  const boss = new PgBoss({
+    connectionString: config.databaseUrl,
+    max: 4,
+    useListenNotify: true,
+    superviseIntervalSeconds: config.bossSuperviseIntervalSeconds,
+    // The full rebuild is scheduled by our own trigger (seconds granularity); pg-boss's cron works
+    // in 60-second slots.
+    schedule: false,
+    application_name: 'worker-pgboss',
+  } as ConstructorParameters<typeof PgBoss>[0]);
+  boss.on('error', (err) => log.warn('pg-boss error', { err }));
+  await boss.start();
+  await ensureQueues(boss, config.refreshExpireSeconds);
+
+  const registry = createRegistry('worker');
+  const metrics = createWorkerMetrics(registry, pool);
+
+  await boss.work<RefreshHuntJob>(REFRESH_HUNT_QUEUE,
+    { batchSize: 1, localConcurrency: config.refreshConcurrency, pollingIntervalSeconds: 1 },
+    async ([job]: Job<RefreshHuntJob>[]) => {
+      const huntId = job?.data?.huntId;
+      if (typeof huntId !== 'string' || !UUID.test(huntId)) return { ignored: 'invalid hunt id' };
+      const end = metrics.refreshDuration.startTimer({ job: REFRESH_HUNT_QUEUE });
+      try {
+        const outcome = await refreshHunt(pool, huntId);
+        end({ outcome: 'success' });
+        metrics.documentsWritten.inc({ job: REFRESH_HUNT_QUEUE }, outcome.documentsChanged);
+        log.debug('hunt refreshed', { ...outcome });
+        return outcome;
+      } catch (err) {
+        end({ outcome: 'failure' });
+        log.warn('hunt refresh failed; pg-boss retries it', { huntId, err });
+        throw err;
+      }
+    });
+
+  await boss.work<FullRebuildJob>(FULL_REBUILD_QUEUE,
+    { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1 },
+    async () => {
+      const end = metrics.refreshDuration.startTimer({ job: FULL_REBUILD_QUEUE });
+      try {
+        const outcome = await fullRebuild(pool);
+        end({ outcome: 'success' });
+        metrics.documentsWritten.inc({ job: FULL_REBUILD_QUEUE }, outcome.documentsChanged);
+        log.info('full rebuild done', { ...outcome });
+        return outcome;
+      } catch (err) {
+        end({ outcome: 'failure' });
+        log.warn('full rebuild failed; pg-boss retries it', { err });
+        throw err;
+      }
+    });
+
+  const trigger = new DirtyTrigger({
+    connectionString: config.databaseUrl, pool, boss, sweepIntervalMs: config.dirtySweepIntervalMs, log,
+  });
+  await trigger.start();
+  const cronTask = options.schedule === false ? undefined : scheduleFullRebuild(boss, config.fullRebuildIntervalSeconds, log);
+
+  let metricsServer: http.Server | undefined;
+  if (options.metrics) metricsServer = await serveMetrics(registry, config.host, config.workerMetricsPort);
+  const address = metricsServer?.address();
+  const metricsPort = address && typeof address === 'object' ? address.port : undefined;
+  log.info('worker started', { metricsPort, concurrency: config.refreshConcurrency });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    pool, boss, metricsPort,
+    stop() {
+      stopping ??= (async () => {
+        await cronTask?.stop();
+        await cronTask?.destroy();
+        await trigger.stop();
+        // Graceful: running refreshes finish; one still running at the timeout is failed back to
+        // pg-boss, which retries it on another worker. Its transaction rolls back, so nothing partial.
+        await boss.stop({ graceful: true, timeout: 20000 });
+        await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+        await pool.end();
+        log.info('worker stopped');
+      })();
+      return stopping;
+    },
+  };
+}
