@@ -1,0 +1,32 @@
+// A small HTTP client for tests: real requests over loopback, JSON in and out.
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export class Client {
+  readonly base: string;
+  constructor(base: string) { this.base = base; }
+
+  async request<T = any>(method: string, path: string, opts: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(this.base + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: any = undefined;
+    try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  get<T = any>(path: string, opts?: { token?: string; headers?: Record<string, string> }) { return this.request<T>('GET', path, opts); }
+  post<T = any>(path: string, body?: unknown, opts?: { token?: string; headers?: Record<string, string> }) { return this.request<T>('POST', path, { ...opts, body }); }
+  patch<T = any>(path: string, body?: unknown, opts?: { token?: string }) { return this.request<T>('PATCH', path, { ...opts, body }); }
+}
