@@ -23,7 +23,7 @@ export function queueOptions(expireInSeconds: number): Omit<Queue, 'name'> {
     retryLimit: 5,
     retryDelay: 1,
     retryBackoff: true,
-    retryDelayMax: 60,
+    retryDelayMax: 10,
     expireInSeconds,
     deleteAfterSeconds: 24 * 3600,
   };

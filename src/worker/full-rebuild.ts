@@ -5,7 +5,7 @@ import { many, maybeOne, one, withTransaction } from '../core/db.ts';
 import { buildHuntDocuments } from './document-builder.ts';
 import { beginPublish, notifyReaders, publishHunt, publishHuntsIndex } from './publisher.ts';
 import { loadHunt, loadHuntRows } from './read-model-rows.ts';
-import { HUNT_LOCK_CLASS } from './refresh-hunt.ts';
+import { inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
 
 const MATERIALIZED_VIEWS = ['mv_hunt_standings', 'mv_hunt_clue_stats', 'mv_hunt_summaries'] as const;
 
@@ -36,31 +36,36 @@ export async function fullRebuild(pool: Pool): Promise<FullRebuildOutcome> {
   let skipped = 0;
   let documentsChanged = 0;
   for (const { id } of hunts) {
-    const outcome = await withTransaction(pool, async (tx) => {
-      await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [HUNT_LOCK_CLASS, id]);
-      const hunt = await loadHunt(tx, id);
-      if (!hunt) return 'skipped' as const;
-      const rows = hunt.status === 'draft' ? null : await loadHuntRows(tx, hunt, 'materialized');
-      const seq = await beginPublish(tx);
-      const state = await maybeOne<{ generation: number | null; published_at: Date | null }>(tx,
-        `select (select generation from dirty_hunts where hunt_id = $1) as generation,
-                (select published_at from hunt_publications where hunt_id = $1) as published_at`, [id]);
-      const generationNow = state?.generation ?? null;
-      const generationBefore = dirtyBefore[id] ?? null;
-      if (generationNow !== generationBefore || (state?.published_at && state.published_at > before.at)) {
-        return 'skipped' as const;
-      }
-      const docs = rows ? buildHuntDocuments(rows) : null;
-      const result = await publishHunt(tx, seq, hunt.id, hunt.slug, docs, {
-        clueCount: rows?.summary.clue_count ?? 0, playerCount: rows?.summary.player_count ?? 0,
+    const outcome = await withHuntLock(pool, id, async (client) => {
+      const { hunt, rows } = await inSnapshot(client, async () => {
+        const hunt = await loadHunt(client, id);
+        return { hunt, rows: hunt && hunt.status !== 'draft' ? await loadHuntRows(client, hunt, 'materialized') : null };
       });
-      if (generationNow !== null) {
-        await tx.query('delete from dirty_hunts where hunt_id = $1 and generation = $2', [id, generationNow]);
-      }
-      if (result.changed > 0) {
-        await notifyReaders(tx, { seq, hunt: hunt.slug, changed: result.changed, refreshMs: performance.now() - started });
-      }
-      return result.changed;
+      if (!hunt) return 'skipped' as const;
+      return inTransaction(client, async () => {
+        const seq = await beginPublish(client);
+        const state = await maybeOne<{ generation: number | null; published_at: Date | null }>(client,
+          `select (select generation from dirty_hunts where hunt_id = $1) as generation,
+                  (select published_at from hunt_publications where hunt_id = $1) as published_at`, [id]);
+        const generationNow = state?.generation ?? null;
+        const generationBefore = dirtyBefore[id] ?? null;
+        // Unchanged generation: nothing was written to this hunt since before the views were taken,
+        // so the views and the finds read above agree. Otherwise its per-hunt refresh owns it.
+        if (generationNow !== generationBefore || (state?.published_at && state.published_at > before.at)) {
+          return 'skipped' as const;
+        }
+        const docs = rows ? buildHuntDocuments(rows) : null;
+        const result = await publishHunt(client, seq, hunt.id, hunt.slug, docs, {
+          clueCount: rows?.summary.clue_count ?? 0, playerCount: rows?.summary.player_count ?? 0,
+        });
+        if (generationNow !== null) {
+          await client.query('delete from dirty_hunts where hunt_id = $1 and generation = $2', [id, generationNow]);
+        }
+        if (result.changed > 0) {
+          await notifyReaders(client, { seq, hunt: hunt.slug, changed: result.changed, refreshMs: performance.now() - started });
+        }
+        return result.changed;
+      });
     });
     if (outcome === 'skipped') skipped++;
     else { published++; documentsChanged += outcome; }

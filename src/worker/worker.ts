@@ -56,7 +56,9 @@ export async function startWorker(config: Config & { databaseUrl: string }, opti
   const metrics = createWorkerMetrics(registry, pool);
 
   await boss.work<RefreshHuntJob>(REFRESH_HUNT_QUEUE,
-    { batchSize: 1, localConcurrency: config.refreshConcurrency, pollingIntervalSeconds: 1 },
+    // NOTIFY wakes the worker for new jobs; the 1-second poll is the backstop for what NOTIFY
+    // does not announce (a retry whose back-off just ended). pg-boss's default backstop is 30 s.
+    { batchSize: 1, localConcurrency: config.refreshConcurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
     async ([job]: Job<RefreshHuntJob>[]) => {
       const huntId = job?.data?.huntId;
       if (typeof huntId !== 'string' || !UUID.test(huntId)) return { ignored: 'invalid hunt id' };
@@ -75,7 +77,7 @@ export async function startWorker(config: Config & { databaseUrl: string }, opti
     });
 
   await boss.work<FullRebuildJob>(FULL_REBUILD_QUEUE,
-    { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1 },
+    { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
     async () => {
       const end = metrics.refreshDuration.startTimer({ job: FULL_REBUILD_QUEUE });
       try {
