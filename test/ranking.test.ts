@@ -99,7 +99,7 @@ describe('ranking', () => {
 
   it('serves leaderboards and progress equal, entry for entry, to the ranking computed from the base tables', async () => {
     const seeded = await generateData(pool as never, createAnswerHasher(ANSWER_HASH_KEY), {
-      hunts: 2, players: 240, finds: 2400, seed: 7, cluesPerHunt: 12, prefix: 'rank', knownTokens: false,
+      hunts: 2, players: 240, finds: 2400, seed: 7, cluesPerHunt: 12, prefix: 'rank', knownTokens: false, withSubmissions: true,
     });
     for (const huntId of seeded.huntIds) {
       const slug = (await pool.query('select slug from hunts where id = $1', [huntId])).rows[0].slug as string;

