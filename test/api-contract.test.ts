@@ -12,11 +12,13 @@ describe('HTTP API contract', () => {
   let engine: Engine;
   let client: Client;
   let hunt: { slug: string; clues: { id: string; position: number }[] };
+  let emptyIndex: Awaited<ReturnType<Client['get']>>;
 
   before(async () => {
     db = await createTestDatabase('api_contract');
     engine = await startEngine(db.url);
     client = new Client(engine.url);
+    emptyIndex = await client.get('/v1/hunts');
     hunt = await createHunt(client, 'contract-hunt', [
       { answers: ['Golden Gate'], points: 10 },
       { answers: ['Straße', 'street'], points: 25 },
@@ -30,6 +32,12 @@ describe('HTTP API contract', () => {
   });
 
   describe('GET /v1/hunts', () => {
+    it('lists nothing, with a 200, before any hunt is published', () => {
+      expect(emptyIndex.status).to.equal(200);
+      expect(emptyIndex.body).to.include({ version: 0 });
+      expect(emptyIndex.body.hunts).to.deep.equal([]);
+    });
+
     it('lists published hunts with counts, version and generatedAt', async () => {
       const res = await client.get('/v1/hunts');
       expect(res.status).to.equal(200);
@@ -144,6 +152,32 @@ describe('HTTP API contract', () => {
       expect(res.body.error).to.equal('unauthorized');
     });
 
+    it('answers 401 before reading a malformed body', async () => {
+      const res = await client.request('POST', `/v1/hunts/contract-hunt/clues/${hunt.clues[0]!.id}/answers`,
+        { raw: '{not json', headers: { 'content-type': 'application/json' } });
+      expect(res.status).to.equal(401);
+      const withToken = await client.request('POST', `/v1/hunts/contract-hunt/clues/${hunt.clues[0]!.id}/answers`,
+        { raw: '{not json', token: player.token, headers: { 'content-type': 'application/json' } });
+      expect(withToken.status).to.equal(400);
+      expect(withToken.body.error).to.equal('invalid_body');
+    });
+
+    it('answers 404 for a slug that cannot exist and 400 for text PostgreSQL cannot store', async () => {
+      const res = await client.post(`/v1/hunts/a%00b/clues/${hunt.clues[0]!.id}/answers`, { answer: 'x' }, { token: player.token });
+      expect(res.status).to.equal(404);
+      const nul = await answer(client, 'contract-hunt', hunt.clues[0]!.id, player.token, 'gold\u0000');
+      expect(nul.status).to.equal(400);
+      const name = await client.post('/v1/players', { handle: 'nul_name', displayName: 'a\u0000b' });
+      expect(name.status).to.equal(400);
+    });
+
+    it('counts a player who only answered wrong in the hunt playerCount', async () => {
+      const wrongOnly = await registerPlayer(client, 'wrong_only');
+      const before = (await client.get('/v1/hunts/contract-hunt')).body.playerCount;
+      expect((await answer(client, 'contract-hunt', hunt.clues[0]!.id, wrongOnly.token, 'nope')).body.correct).to.equal(false);
+      await eventually(async () => ((await client.get('/v1/hunts/contract-hunt')).body.playerCount === before + 1 ? true : undefined), 'playerCount updated');
+    });
+
     it('answers 401 for an unknown token', async () => {
       const res = await answer(client, 'contract-hunt', hunt.clues[0]!.id, 'not-a-real-token', 'x');
       expect(res.status).to.equal(401);
@@ -228,6 +262,17 @@ describe('HTTP API contract', () => {
       expect(res.body).to.include({ playerId: idle.id, handle: 'idle_player', rank: null, points: 0, cluesFound: 0 });
       expect(res.body.finds).to.deep.equal([]);
       expect(res.body.version).to.be.a('number');
+    });
+
+    it('reads the same progress whatever the case of the player id', async () => {
+      const finder = await registerPlayer(client, 'case_finder');
+      await answer(client, 'contract-hunt', hunt.clues[0]!.id, finder.token, 'golden gate');
+      const lower = await eventually(async () => {
+        const res = await client.get(`/v1/hunts/contract-hunt/players/${finder.id}`);
+        return res.body.points === 10 ? res : undefined;
+      }, 'progress published');
+      const upper = await client.get(`/v1/hunts/contract-hunt/players/${finder.id.toUpperCase()}`);
+      expect(upper.body).to.deep.equal(lower.body);
     });
 
     it('answers 404 for an unknown player and 400 for an id that is not a UUID', async () => {

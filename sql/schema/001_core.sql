@@ -106,11 +106,18 @@ create table dirty_hunts (
   dirty_since timestamptz not null default clock_timestamp()
 );
 
--- Per hunt: when its documents were last published, so a full rebuild working from a
--- materialized view taken earlier never overwrites a newer per-hunt publish.
+-- Per published hunt: what the hunts index shows of it, as of its last publish (so the index never
+-- runs ahead of the hunt's own documents), and when that was, so a full rebuild working from
+-- materialized views taken earlier never overwrites a newer per-hunt publish.
 create table hunt_publications (
   hunt_id      uuid primary key references hunts on delete cascade,
   published_at timestamptz not null,
+  slug         text not null,
+  title        text not null,
+  status       hunt_status not null,
+  starts_at    timestamptz(3),
+  ends_at      timestamptz(3),
+  created_at   timestamptz(3) not null,
   clue_count   integer not null,
   player_count integer not null
 );

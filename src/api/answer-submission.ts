@@ -10,10 +10,7 @@ import { ApiError, notFound } from './api-error.ts';
 
 export interface AnswerResult { correct: boolean; alreadyFound: boolean; points: number }
 
-interface Target {
-  hunt_id: string; status: HuntStatus; starts_at: Date | null; ends_at: Date | null; now: Date;
-  clue_id: string | null; points: number | null;
-}
+interface Target { hunt_id: string; status: HuntStatus; clue_id: string | null; points: number | null }
 
 export async function submitAnswer(
   pool: Pool, hasher: AnswerHasher, args: { slug: string; clueId: string; playerId: string; answer: string },
@@ -22,37 +19,45 @@ export async function submitAnswer(
   if (normalized === '') throw new ApiError(400, 'invalid_body', 'answer: nothing is left after normalization');
 
   const target = await maybeOne<Target>(pool,
-    `select h.id as hunt_id, h.status, h.starts_at, h.ends_at, clock_timestamp() as now, c.id as clue_id, c.points
+    `select h.id as hunt_id, h.status, c.id as clue_id, c.points
        from hunts h left join clues c on c.hunt_id = h.id and c.id = $2
       where h.slug = $1`, [args.slug, args.clueId]);
   if (!target || target.status === 'draft') throw notFound('hunt');
   if (!target.clue_id || target.points === null) throw notFound('clue');
-  const now = target.now.getTime();
-  if (target.status !== 'live' || (target.starts_at && now < target.starts_at.getTime())
-      || (target.ends_at && now >= target.ends_at.getTime())) {
-    throw new ApiError(409, 'hunt_not_live', 'the hunt is not accepting answers now');
-  }
 
   const guess = hasher.hash(normalized);
   const huntId = target.hunt_id;
   const clueId = target.clue_id;
   const points = target.points;
   return withTransaction(pool, async (tx) => {
+    // Checked inside the transaction, holding a key-share lock on the hunt: an admin ending the
+    // hunt (patchHunt locks the row FOR UPDATE) waits for this answer or is seen by it.
+    const { rows: [hunt] } = await tx.query<{ status: HuntStatus; starts_at: Date | null; ends_at: Date | null; now: Date }>(
+      'select status, starts_at, ends_at, clock_timestamp() as now from hunts where id = $1 for key share', [huntId]);
+    const now = hunt!.now.getTime();
+    if (hunt!.status !== 'live' || (hunt!.starts_at && now < hunt!.starts_at.getTime())
+        || (hunt!.ends_at && now >= hunt!.ends_at.getTime())) {
+      throw new ApiError(409, 'hunt_not_live', 'the hunt is not accepting answers now');
+    }
     const { rows: [check] } = await tx.query<{ correct: boolean; found: boolean }>(
       `select exists(select 1 from clue_answers
                       where clue_id = $1 and key_id = $2 and norm_version = $3 and answer_hash = $4) as correct,
               exists(select 1 from finds where player_id = $5 and clue_id = $1) as found`,
       [clueId, hasher.keyId, NORMALIZATION_VERSION, guess, args.playerId]);
     const correct = check!.correct;
-    await tx.query(
+    // A first answer makes the player a participant, which the hunt's playerCount shows.
+    const joined = (await tx.query(
       `insert into hunt_participants (hunt_id, player_id) values ($1, $2) on conflict do nothing`,
-      [huntId, args.playerId]);
+      [huntId, args.playerId])).rowCount === 1;
     await tx.query(
       `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct)
        values ($1, $2, $3, $4, $5, $6)
        on conflict (player_id, clue_id, guess_hash) do nothing`,
       [huntId, clueId, args.playerId, hasher.keyId, guess, correct]);
-    if (!correct) return { correct, alreadyFound: check!.found, points: 0 };
+    if (!correct) {
+      if (joined) await markHuntDirty(tx, huntId);
+      return { correct, alreadyFound: check!.found, points: 0 };
+    }
 
     // The primary key of finds settles concurrent duplicates: the loser inserts nothing.
     const { rows: inserted } = await tx.query<{ found_at: Date }>(
@@ -61,7 +66,10 @@ export async function submitAnswer(
        on conflict (player_id, clue_id) do nothing
        returning found_at`,
       [args.playerId, clueId, huntId, points]);
-    if (inserted.length === 0) return { correct, alreadyFound: true, points: 0 };
+    if (inserted.length === 0) {
+      if (joined) await markHuntDirty(tx, huntId);
+      return { correct, alreadyFound: true, points: 0 };
+    }
     await tx.query(
       `insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
        values ($1, $2, $3, 'find', $4, $5)`,

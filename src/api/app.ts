@@ -13,7 +13,7 @@ import { submitAnswer } from './answer-submission.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
 import {
-  createHuntBody, parseBody, patchHuntBody, refreshBody, registerPlayerBody, submitAnswerBody,
+  SLUG, createHuntBody, parseBody, patchHuntBody, refreshBody, registerPlayerBody, submitAnswerBody,
 } from './request-schemas.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
@@ -30,6 +30,23 @@ export interface AppContext {
   log: Logger;
 }
 
+const bodyErrors = new WeakMap<Request, ApiError>();
+
+function bodyError(err: unknown): ApiError {
+  const type = (err as { type?: string }).type;
+  if (type === 'entity.too.large') return new ApiError(413, 'invalid_body', 'the body is too large');
+  if (type === 'entity.parse.failed') return new ApiError(400, 'invalid_body', 'the body is not valid JSON');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new ApiError(415, 'invalid_body', 'the body must be UTF-8 JSON');
+  return new ApiError(400, 'invalid_body', 'the body could not be read');
+}
+
+/** A slug path parameter; a malformed one cannot name a hunt. */
+function slugParam(req: Request): string {
+  const slug = param(req, 'slug');
+  if (!SLUG.test(slug)) throw notFound('hunt');
+  return slug;
+}
+
 function requireUuid(value: string, name: string): string {
   if (!UUID.test(value)) throw new ApiError(400, 'invalid_query', `${name} must be a UUID`);
   return value.toLowerCase();
@@ -44,7 +61,18 @@ export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // A body that cannot be read is remembered, not answered at once: each route decides when it
+  // matters (the answers route checks the token first, as its contract says).
+  const json = express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] });
+  app.use((req, res, next) => json(req, res, (err?: unknown) => {
+    if (err) bodyErrors.set(req, bodyError(err));
+    next();
+  }));
+  const body = (req: Request): unknown => {
+    const err = bodyErrors.get(req);
+    if (err) throw err;
+    return req.body;
+  };
 
   const privateResponse = (res: Response) => res.set('cache-control', 'private, no-store');
 
@@ -79,17 +107,17 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   app.post('/v1/players', async (req, res) => {
-    const body = parseBody(registerPlayerBody, req.body);
+    const input = parseBody(registerPlayerBody, body(req));
     const token = newToken();
     try {
       const player = await one<{ id: string; handle: string }>(ctx.pool,
         `insert into players (handle, display_name, token_hash) values ($1, $2, $3) returning id, handle`,
-        [body.handle, body.displayName ?? body.handle, hashToken(token)]);
+        [input.handle, input.displayName ?? input.handle, hashToken(token)]);
       ctx.players.remember(player);
       privateResponse(res).status(201).json({ id: player.id, handle: player.handle, token });
     } catch (err) {
       if ((err as { constraint?: string }).constraint === 'players_handle_key') {
-        throw new ApiError(409, 'handle_taken', `the handle "${body.handle}" is taken`);
+        throw new ApiError(409, 'handle_taken', `the handle "${input.handle}" is taken`);
       }
       throw err;
     }
@@ -97,26 +125,27 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.post('/v1/hunts/:slug/clues/:clueId/answers', async (req, res) => {
     const player = await requirePlayer(req);
-    const body = parseBody(submitAnswerBody, req.body);
+    const input = parseBody(submitAnswerBody, body(req));
+    const slug = slugParam(req);
     const clueId = requireUuid(param(req, 'clueId'), 'clueId');
-    const result = await submitAnswer(ctx.pool, ctx.hasher, { slug: param(req, 'slug'), clueId, playerId: player.id, answer: body.answer });
+    const result = await submitAnswer(ctx.pool, ctx.hasher, { slug, clueId, playerId: player.id, answer: input.answer });
     privateResponse(res).json(result);
   });
 
   const admin = express.Router();
   admin.use(requireAdmin);
   admin.post('/hunts', async (req, res) => {
-    const body = parseBody(createHuntBody, req.body);
-    privateResponse(res).status(201).json(await createHunt(ctx.pool, ctx.hasher, body));
+    const input = parseBody(createHuntBody, body(req));
+    privateResponse(res).status(201).json(await createHunt(ctx.pool, ctx.hasher, input));
   });
   admin.patch('/hunts/:slug', async (req, res) => {
-    const body = parseBody(patchHuntBody, req.body);
-    privateResponse(res).json(await patchHunt(ctx.pool, param(req, 'slug'), body));
+    const input = parseBody(patchHuntBody, body(req));
+    privateResponse(res).json(await patchHunt(ctx.pool, slugParam(req), input));
   });
   admin.post('/refresh', async (req, res) => {
     // An empty body means "rebuild everything".
-    const body = parseBody(refreshBody, req.body ?? {});
-    privateResponse(res).status(202).json({ jobId: await enqueueRefresh(ctx.pool, ctx.boss, body.hunt) });
+    const input = parseBody(refreshBody, body(req) ?? {});
+    privateResponse(res).status(202).json({ jobId: await enqueueRefresh(ctx.pool, ctx.boss, input.hunt) });
   });
   admin.get('/jobs/:id', async (req, res) => {
     const id = requireUuid(param(req, 'id'), 'id');
@@ -130,13 +159,11 @@ export function createApp(ctx: AppContext): express.Express {
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ApiError) return sendError(res, err);
     const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
-    const type = (err as { type?: string }).type;
-    if (type === 'entity.too.large') return sendError(res, new ApiError(413, 'invalid_body', 'the body is too large'));
-    if (type === 'entity.parse.failed') return sendError(res, new ApiError(400, 'invalid_body', 'the body is not valid JSON'));
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return sendError(res, new ApiError(status, 'invalid_body', 'the request could not be read'));
-    }
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, bodyError(err));
     if (isConnectionError(err)) return sendError(res, unavailable());
+    // Text PostgreSQL cannot store (a backstop: schemas refuse NUL already).
+    const code = (err as { code?: string }).code;
+    if (code === '22021' || code === '22P05') return sendError(res, new ApiError(400, 'invalid_body', 'the request contains characters that cannot be stored'));
     ctx.log.error('unhandled error', { err });
     return sendError(res, new ApiError(500, 'internal', 'internal error'));
   });

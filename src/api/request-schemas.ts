@@ -2,32 +2,37 @@
 import { z } from 'zod';
 import { ApiError } from './api-error.ts';
 
+// PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+const text = () => z.string().refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
+export const SLUG = /^[a-z0-9][a-z0-9-]{1,63}$/;
+
 const timestamp = z.iso.datetime({ offset: true, precision: undefined }).transform((s) => new Date(s));
 const optionalTime = z.union([timestamp, z.null()]).optional();
 
 export const registerPlayerBody = z.strictObject({
   handle: z.string().regex(/^[A-Za-z0-9_-]{3,32}$/, 'handle must be 3 to 32 letters, digits, "_" or "-"'),
-  displayName: z.string().trim().min(1).max(64).optional(),
+  displayName: text().trim().min(1).max(64).optional(),
 });
 
 export const submitAnswerBody = z.strictObject({
-  answer: z.string().min(1).max(1000),
+  answer: text().min(1).max(1000),
 });
 
 export const huntStatus = z.enum(['draft', 'live', 'ended']);
 
 export const createHuntBody = z.strictObject({
-  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'slug must match ^[a-z0-9][a-z0-9-]{1,63}$'),
-  title: z.string().trim().min(1).max(200),
-  description: z.string().max(10_000).optional(),
+  slug: z.string().regex(SLUG, 'slug must match ^[a-z0-9][a-z0-9-]{1,63}$'),
+  title: text().trim().min(1).max(200),
+  description: text().max(10_000).optional(),
   status: huntStatus.optional(),
   startsAt: optionalTime,
   endsAt: optionalTime,
   clues: z.array(z.strictObject({
-    title: z.string().trim().min(1).max(200),
-    body: z.string().max(10_000),
+    title: text().trim().min(1).max(200),
+    body: text().max(10_000),
     points: z.number().int().min(1).max(1_000_000),
-    answers: z.array(z.string().min(1).max(1000)).min(1).max(50),
+    answers: z.array(text().min(1).max(1000)).min(1).max(50),
   })).max(500),
 });
 
@@ -38,7 +43,7 @@ export const patchHuntBody = z.strictObject({
 });
 
 export const refreshBody = z.strictObject({
-  hunt: z.string().min(1).max(64).optional(),
+  hunt: z.string().regex(SLUG, 'hunt must be a hunt slug').optional(),
 });
 
 /** Parses a body or throws 400 invalid_body with what was wrong, never echoing values back. */

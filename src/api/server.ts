@@ -6,9 +6,11 @@ import { createAnswerHasher } from '../core/answer-hash.ts';
 import type { Config } from '../core/config.ts';
 import { createPool, type Pool } from '../core/db.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
+import { ShutdownStack } from '../core/shutdown-stack.ts';
 import { createRegistry } from '../core/metrics-server.ts';
 import { migrate } from '../core/migrate.ts';
 import { ensureQueues } from '../core/queues.ts';
+import { ApiError, sendError } from './api-error.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { createApp } from './app.ts';
 import { PlayerDirectory } from './player-directory.ts';
@@ -32,12 +34,24 @@ export interface ApiSettings extends Config {
 
 export async function startApi(config: ApiSettings, options: { log?: Logger } = {}): Promise<ApiHandle> {
   const log = options.log ?? createLogger('api', config.logLevel);
+  const resources = new ShutdownStack();
+  try {
+    return await start(config, log, resources);
+  } catch (err) {
+    await resources.close();
+    throw err;
+  }
+}
+
+async function start(config: ApiSettings, log: Logger, resources: ShutdownStack): Promise<ApiHandle> {
   const pool = createPool(config.databaseUrl, config.dbPoolMax, 'api');
+  resources.add('pool', () => pool.end());
   await migrate(pool);
 
   // The API only sends jobs and reads their state: no supervision, no schedules.
   const boss = new PgBoss({ connectionString: config.databaseUrl, max: 2, supervise: false, schedule: false });
   boss.on('error', (err) => log.warn('pg-boss error', { err }));
+  resources.add('pg-boss', () => boss.stop({ graceful: true, timeout: 5000 }));
   await boss.start();
   await ensureQueues(boss, config.refreshExpireSeconds);
 
@@ -50,6 +64,7 @@ export async function startApi(config: ApiSettings, options: { log?: Logger } = 
   const players = new PlayerDirectory(pool);
   const hasher = createAnswerHasher(config.answerHashKey);
   const app = createApp({ pool, boss, store, players, hasher, adminToken: config.adminToken, registry, log });
+  resources.add('snapshot store', () => store.stop());
   await store.start();
 
   const server = http.createServer((req, res) => {
@@ -66,7 +81,13 @@ export async function startApi(config: ApiSettings, options: { log?: Logger } = 
     });
     if (match) {
       const pending = serveSnapshot({ store, players }, req, res, match, q === -1 ? '' : url.slice(q + 1));
-      if (pending) pending.catch((err: unknown) => { log.error('snapshot route failed', { err }); res.destroy(); });
+      if (pending) {
+        pending.catch((err: unknown) => {
+          log.error('snapshot route failed', { err });
+          if (!res.headersSent) sendError(res, new ApiError(500, 'internal', 'internal error'));
+          else res.destroy();
+        });
+      }
       return;
     }
     app(req, res);
@@ -76,28 +97,25 @@ export async function startApi(config: ApiSettings, options: { log?: Logger } = 
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  resources.add('http server', async () => {
+    // Stop accepting, let in-flight requests finish, close idle keep-alive sockets; a request
+    // still running after 10 s is cut.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+    await closed;
+    clearTimeout(forced);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info('api listening', { url, documents: store.documents.size });
 
-  let stopping: Promise<void> | undefined;
   return {
     server, port, url, pool, store,
-    stop() {
-      stopping ??= (async () => {
-        // Stop accepting, let in-flight requests finish, close idle keep-alive sockets.
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const forced = setTimeout(() => server.closeAllConnections(), 10_000);
-        await closed;
-        clearTimeout(forced);
-        await store.stop();
-        await boss.stop({ graceful: true, timeout: 5000 });
-        await pool.end();
-        log.info('api stopped');
-      })();
-      return stopping;
+    async stop() {
+      await resources.close((name, err) => log.warn(`could not close ${name}`, { err }));
+      log.info('api stopped');
     },
   };
 }

@@ -17,6 +17,14 @@ export interface SnapshotContext {
   players: PlayerDirectory;
 }
 
+/** Before the first hunt is ever published there is no index document: an empty list, version 0. */
+const EMPTY_INDEX = {
+  etag: etagFor(docKeys.huntsIndex(), 0),
+  version: 0,
+  generatedAtMs: 0,
+  body: Buffer.from(serialize({ hunts: [] }, { version: 0, generatedAt: new Date(0).toISOString() })),
+};
+
 interface Reply { etag: string; version: number; generatedAtMs: number; body: Buffer }
 
 /** The route a GET/HEAD path belongs to, or undefined when it is not a snapshot route. */
@@ -49,7 +57,7 @@ export function serveSnapshot(
     if (!store.loaded) throw unavailable('snapshots are still loading');
     switch (match.route) {
       case '/v1/hunts':
-        return send(req, res, required(store.get(docKeys.huntsIndex()), 'hunts index'));
+        return send(req, res, store.get(docKeys.huntsIndex()) ?? EMPTY_INDEX);
       case '/v1/hunts/:slug':
         return send(req, res, required(store.get(docKeys.hunt(match.slug!)), 'hunt'));
       case '/v1/hunts/:slug/leaderboard':
@@ -107,18 +115,19 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     const board = store.boards.get(docKeys.leaderboard(slug));
     if (!board) throw notFound('hunt');
     if (!UUID.test(playerId)) throw new ApiError(400, 'invalid_query', 'playerId must be a UUID');
+    playerId = playerId.toLowerCase();
     const key = docKeys.progress(slug, playerId);
     const doc = store.get(key);
     if (doc) return send(req, res, doc);
     // No find in this hunt yet: the player exists or it does not.
-    const handle = await players.handleOf(playerId.toLowerCase());
+    const handle = await players.handleOf(playerId);
     if (handle === undefined) throw notFound('player');
     const stamp = { version: 0, generatedAt: board.generatedAt };
     return send(req, res, {
-      etag: etagFor(key, 0),
+      etag: etagFor(key, 0, `board:${board.version}`),
       version: 0,
       generatedAtMs: board.generatedAtMs,
-      body: Buffer.from(serialize({ playerId: playerId.toLowerCase(), handle, rank: null, points: 0, cluesFound: 0, finds: [] }, stamp)),
+      body: Buffer.from(serialize({ playerId, handle, rank: null, points: 0, cluesFound: 0, finds: [] }, stamp)),
     });
   } catch (err) {
     if (err instanceof ApiError) return sendError(res, err);

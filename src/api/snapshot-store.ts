@@ -46,6 +46,7 @@ export class SnapshotStore {
   private listener: pg.Client | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private connecting: Promise<void> | undefined;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   private stopped = false;
@@ -74,6 +75,7 @@ export class SnapshotStore {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.reconnectTimer);
+    await this.connecting;
     await this.reloading?.catch(() => undefined);
     const listener = this.listener;
     this.listener = undefined;
@@ -168,6 +170,11 @@ export class SnapshotStore {
     });
     try {
       await client.connect();
+      if (this.stopped) {
+        // stop() ran while we were connecting: nobody will close this connection but us.
+        await client.end().catch(() => undefined);
+        return;
+      }
       await client.query(`listen ${SNAPSHOT_CHANNEL}`);
       this.listener = client;
     } catch (err) {
@@ -187,7 +194,7 @@ export class SnapshotStore {
       this.reconnectTimer = undefined;
       if (this.stopped) return;
       // Catch up on whatever was published while we were not listening.
-      void this.listen().then(() => this.reload()).catch(() => undefined);
+      this.connecting = this.listen().then(() => (this.stopped ? undefined : this.reload())).catch(() => undefined);
     }, 1000);
   }
 }

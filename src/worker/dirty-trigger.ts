@@ -14,6 +14,7 @@ export class DirtyTrigger {
   private listener: pg.Client | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private connecting: Promise<void> | undefined;
   private sweeping = false;
   private stopped = false;
   private readonly connectionString: string;
@@ -40,6 +41,7 @@ export class DirtyTrigger {
     this.stopped = true;
     clearInterval(this.sweepTimer);
     clearTimeout(this.reconnectTimer);
+    await this.connecting;
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
@@ -57,6 +59,11 @@ export class DirtyTrigger {
     });
     try {
       await client.connect();
+      if (this.stopped) {
+        // stop() ran while we were connecting: nobody will close this connection but us.
+        await client.end().catch(() => undefined);
+        return;
+      }
       await client.query(`listen ${DIRTY_CHANNEL}`);
       this.listener = client;
     } catch (err) {
@@ -73,7 +80,7 @@ export class DirtyTrigger {
     void old?.end().catch(() => undefined);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (!this.stopped) void this.listen();
+      if (!this.stopped) this.connecting = this.listen();
     }, 1000);
   }
 
@@ -91,7 +98,11 @@ export class DirtyTrigger {
     if (this.sweeping || this.stopped) return;
     this.sweeping = true;
     try {
-      const { rows } = await this.pool.query<{ hunt_id: string }>('select hunt_id from dirty_hunts');
+      // Hunts dirty for less than a sweep interval were just announced by NOTIFY and are being
+      // refreshed; re-sending them would only queue a refresh with nothing left to do.
+      const { rows } = await this.pool.query<{ hunt_id: string }>(
+        `select hunt_id from dirty_hunts where dirty_since < clock_timestamp() - $1 * interval '1 millisecond'`,
+        [this.sweepIntervalMs]);
       for (const row of rows) await this.trigger(row.hunt_id, 'sweep');
     } catch (err) {
       this.log.warn('dirty sweep failed', { err });

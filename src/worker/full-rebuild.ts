@@ -1,7 +1,7 @@
 // Full rebuild, the safety net: refresh the materialized views concurrently (readers of them are
 // never blocked), then republish every hunt from them, one transaction per hunt.
 import type { Pool } from '../core/db.ts';
-import { many, maybeOne, one, withTransaction } from '../core/db.ts';
+import { many, maybeOne, one } from '../core/db.ts';
 import { buildHuntDocuments } from './document-builder.ts';
 import { beginPublish, notifyReaders, publishHunt, publishHuntsIndex } from './publisher.ts';
 import { loadHunt, loadHuntRows } from './read-model-rows.ts';
@@ -55,9 +55,11 @@ export async function fullRebuild(pool: Pool): Promise<FullRebuildOutcome> {
           return 'skipped' as const;
         }
         const docs = rows ? buildHuntDocuments(rows) : null;
-        const result = await publishHunt(client, seq, hunt.id, hunt.slug, docs, {
+        const result = await publishHunt(client, seq, hunt, docs, {
           clueCount: rows?.summary.clue_count ?? 0, playerCount: rows?.summary.player_count ?? 0,
         });
+        // The index in the same transaction, so it never disagrees with the hunt's own documents.
+        result.changed += (await publishHuntsIndex(client, seq)).changed;
         if (generationNow !== null) {
           await client.query('delete from dirty_hunts where hunt_id = $1 and generation = $2', [id, generationNow]);
         }
@@ -70,13 +72,6 @@ export async function fullRebuild(pool: Pool): Promise<FullRebuildOutcome> {
     if (outcome === 'skipped') skipped++;
     else { published++; documentsChanged += outcome; }
   }
-
-  await withTransaction(pool, async (tx) => {
-    const seq = await beginPublish(tx);
-    const index = await publishHuntsIndex(tx, seq);
-    documentsChanged += index.changed;
-    if (index.changed > 0) await notifyReaders(tx, { seq, hunt: null, changed: index.changed, refreshMs: performance.now() - started });
-  });
 
   return { hunts: hunts.length, published, skipped, documentsChanged, viewRefreshMs, durationMs: performance.now() - started };
 }

@@ -8,6 +8,7 @@ import {
   type DocumentKind, type LeaderboardContent, type Stamp,
 } from '../core/documents.ts';
 import { buildHuntsIndex, type DocumentDraft, type HuntDocuments, type IndexRow } from './document-builder.ts';
+import type { HuntRow } from './read-model-rows.ts';
 
 // Serializes publishes so that commit order equals published_seq order: a reader that has seen
 // seq N has seen every publish below N. It also makes the hunts index a read-modify-write that
@@ -106,9 +107,11 @@ export async function beginPublish(tx: Client): Promise<number> {
  * and records the publication. Must run after beginPublish in the same transaction.
  */
 export async function publishHunt(
-  tx: Client, seq: number, huntId: string, slug: string, docs: HuntDocuments | null,
+  tx: Client, seq: number, hunt: HuntRow, docs: HuntDocuments | null,
   counts: { clueCount: number; playerCount: number },
 ): Promise<PublishResult> {
+  const huntId = hunt.id;
+  const slug = hunt.slug;
   const batch = new PublishBatch(await existingDocs(tx, huntId), new Date());
   if (docs) {
     batch.put(docs.detail, huntId);
@@ -130,11 +133,14 @@ export async function publishHunt(
   await writeAll(tx, seq, batch.writes);
   if (docs) {
     await tx.query(
-      `insert into hunt_publications (hunt_id, published_at, clue_count, player_count)
-       values ($1, clock_timestamp(), $2, $3)
+      `insert into hunt_publications
+         (hunt_id, published_at, slug, title, status, starts_at, ends_at, created_at, clue_count, player_count)
+       values ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7, $8, $9)
        on conflict (hunt_id) do update set published_at = excluded.published_at,
+         slug = excluded.slug, title = excluded.title, status = excluded.status,
+         starts_at = excluded.starts_at, ends_at = excluded.ends_at, created_at = excluded.created_at,
          clue_count = excluded.clue_count, player_count = excluded.player_count`,
-      [huntId, counts.clueCount, counts.playerCount]);
+      [huntId, hunt.slug, hunt.title, hunt.status, hunt.starts_at, hunt.ends_at, hunt.created_at, counts.clueCount, counts.playerCount]);
   } else {
     await tx.query('delete from hunt_publications where hunt_id = $1', [huntId]);
   }
@@ -144,10 +150,9 @@ export async function publishHunt(
 /** Rebuilds the hunts index from the published hunts (newest start first). */
 export async function publishHuntsIndex(tx: Client, seq: number): Promise<PublishResult> {
   const rows = await many<IndexRow>(tx,
-    `select h.slug, h.title, h.status, h.starts_at, h.ends_at, p.clue_count, p.player_count
-       from hunts h join hunt_publications p on p.hunt_id = h.id
-      where h.status <> 'draft'
-      order by h.starts_at desc nulls last, h.created_at desc, h.slug`);
+    `select slug, title, status, starts_at, ends_at, clue_count, player_count
+       from hunt_publications
+      order by starts_at desc nulls last, created_at desc, slug`);
   const batch = new PublishBatch(await existingDocs(tx, null), new Date());
   batch.put(buildHuntsIndex(rows), null);
   await writeAll(tx, seq, batch.writes);

@@ -15,7 +15,7 @@ const RELATIONS: Record<RowSource, { standings: string; clueStats: string; summa
 
 export interface HuntRow {
   id: string; slug: string; title: string; description: string; status: HuntStatus;
-  starts_at: Date | null; ends_at: Date | null;
+  starts_at: Date | null; ends_at: Date | null; created_at: Date;
 }
 export interface ClueRow {
   id: string; position: number; title: string; body: string; points: number;
@@ -37,7 +37,7 @@ export interface HuntRows {
 
 export async function loadHunt(db: Queryable, huntId: string): Promise<HuntRow | undefined> {
   return maybeOne<HuntRow>(db,
-    `select id, slug, title, description, status, starts_at, ends_at from hunts where id = $1`, [huntId]);
+    `select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = $1`, [huntId]);
 }
 
 export async function loadHuntRows(db: Queryable, hunt: HuntRow, source: RowSource): Promise<HuntRows> {

@@ -33,7 +33,7 @@ export async function refreshHunt(pool: Pool, huntId: string): Promise<RefreshOu
 
     return inTransaction(client, async () => {
       const seq = await beginPublish(client);
-      const result = await publishHunt(client, seq, hunt.id, hunt.slug, docs, {
+      const result = await publishHunt(client, seq, hunt, docs, {
         clueCount: rows?.summary.clue_count ?? 0, playerCount: rows?.summary.player_count ?? 0,
       });
       const index = await publishHuntsIndex(client, seq);

@@ -5,6 +5,7 @@ import { PgBoss, type Job } from 'pg-boss';
 import type { Config } from '../core/config.ts';
 import { createPool, type Pool } from '../core/db.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
+import { ShutdownStack } from '../core/shutdown-stack.ts';
 import { createRegistry, serveMetrics } from '../core/metrics-server.ts';
 import { migrate } from '../core/migrate.ts';
 import {
@@ -35,7 +36,18 @@ export interface WorkerOptions {
 
 export async function startWorker(config: Config & { databaseUrl: string }, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const log = options.log ?? createLogger('worker', config.logLevel);
+  const resources = new ShutdownStack();
+  try {
+    return await start(config, options, log, resources);
+  } catch (err) {
+    await resources.close();
+    throw err;
+  }
+}
+
+async function start(config: Config & { databaseUrl: string }, options: WorkerOptions, log: Logger, resources: ShutdownStack): Promise<WorkerHandle> {
   const pool = createPool(config.databaseUrl, config.dbPoolMax, 'worker');
+  resources.add('pool', () => pool.end());
   await migrate(pool);
 
   const boss = new PgBoss({
@@ -49,6 +61,9 @@ export async function startWorker(config: Config & { databaseUrl: string }, opti
     application_name: 'worker-pgboss',
   } as ConstructorParameters<typeof PgBoss>[0]);
   boss.on('error', (err) => log.warn('pg-boss error', { err }));
+  // Graceful: running refreshes finish; one still running at the timeout is failed back to
+  // pg-boss, which retries it on another worker. Its transaction rolls back, so nothing partial.
+  resources.add('pg-boss', () => boss.stop({ graceful: true, timeout: 20000 }));
   await boss.start();
   await ensureQueues(boss, config.refreshExpireSeconds);
 
@@ -96,31 +111,29 @@ export async function startWorker(config: Config & { databaseUrl: string }, opti
   const trigger = new DirtyTrigger({
     connectionString: config.databaseUrl, pool, boss, sweepIntervalMs: config.dirtySweepIntervalMs, log,
   });
-  await trigger.start();
-  const cronTask = options.schedule === false ? undefined : scheduleFullRebuild(boss, config.fullRebuildIntervalSeconds, log);
-
   let metricsServer: http.Server | undefined;
-  if (options.metrics) metricsServer = await serveMetrics(registry, config.host, config.workerMetricsPort);
+  if (options.metrics) {
+    metricsServer = await serveMetrics(registry, config.host, config.workerMetricsPort);
+    resources.add('metrics server', () => new Promise<void>((resolve) => {
+      metricsServer!.close(() => resolve());
+      metricsServer!.closeAllConnections(); // scrapers keep connections alive
+    }));
+  }
+  resources.add('dirty trigger', () => trigger.stop());
+  await trigger.start();
+  if (options.schedule !== false) {
+    const cronTask = scheduleFullRebuild(boss, config.fullRebuildIntervalSeconds, log);
+    resources.add('full rebuild schedule', async () => { await cronTask.stop(); await cronTask.destroy(); });
+  }
   const address = metricsServer?.address();
   const metricsPort = address && typeof address === 'object' ? address.port : undefined;
   log.info('worker started', { metricsPort, concurrency: config.refreshConcurrency });
 
-  let stopping: Promise<void> | undefined;
   return {
     pool, boss, metricsPort,
-    stop() {
-      stopping ??= (async () => {
-        await cronTask?.stop();
-        await cronTask?.destroy();
-        await trigger.stop();
-        // Graceful: running refreshes finish; one still running at the timeout is failed back to
-        // pg-boss, which retries it on another worker. Its transaction rolls back, so nothing partial.
-        await boss.stop({ graceful: true, timeout: 20000 });
-        await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
-        await pool.end();
-        log.info('worker stopped');
-      })();
-      return stopping;
+    async stop() {
+      await resources.close((name, err) => log.warn(`could not close ${name}`, { err }));
+      log.info('worker stopped');
     },
   };
 }
