@@ -1,6 +1,6 @@
 // The HTTP contract, route by route: success shapes and every error code.
 import { expect } from 'chai';
-import { Client } from './support/client.ts';
+import { Client, type Reply } from './support/client.ts';
 import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
@@ -12,7 +12,7 @@ describe('HTTP API contract', () => {
   let engine: Engine;
   let client: Client;
   let hunt: { slug: string; clues: { id: string; position: number }[] };
-  let emptyIndex: Awaited<ReturnType<Client['get']>>;
+  let emptyIndex: Reply;
 
   before(async () => {
     db = await createTestDatabase('api_contract');
