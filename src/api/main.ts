@@ -2,6 +2,7 @@
 // balancer; they share nothing but the database.
 import { loadConfig, requireSetting } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
+import { stopOnSignals } from '../core/stop-on-signals.ts';
 import { startApi } from './server.ts';
 
 const config = loadConfig();
@@ -13,12 +14,4 @@ const api = await startApi({
   answerHashKey: requireSetting(config.answerHashKey, 'ANSWER_HASH_KEY'),
 }, { log });
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    log.info('shutting down', { signal });
-    api.stop().then(() => process.exit(0), (err: unknown) => {
-      log.error('shutdown failed', { err });
-      process.exit(1);
-    });
-  });
-}
+stopOnSignals(() => api.stop(), log);

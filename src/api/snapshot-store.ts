@@ -2,11 +2,11 @@
 // the worker's NOTIFY (with a periodic poll as the net under it). Each reload applies the rows of
 // whole publishes in one synchronous step, so a request sees the documents before or after a
 // publish, never a mix.
-import pg from 'pg';
 import { SNAPSHOT_CHANNEL, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
 import { FORMAT_VERSION, etagFor, type DocumentKind, type LeaderboardContent } from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
+import { NotificationListener } from '../core/notification-listener.ts';
 
 export interface ServedDocument {
   key: string;
@@ -43,30 +43,41 @@ export class SnapshotStore {
   lastSeq = 0;
   lastLoadAt = 0;
 
-  private listener: pg.Client | undefined;
+  private readonly listener: NotificationListener;
   private pollTimer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private connecting: Promise<void> | undefined;
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   private stopped = false;
   private readonly pool: Pool;
-  private readonly connectionString: string;
   private readonly pollIntervalMs: number;
   private readonly log: Logger;
   private readonly events: StoreEvents;
 
   constructor(opts: { pool: Pool; connectionString: string; pollIntervalMs: number; log: Logger; events?: StoreEvents }) {
     this.pool = opts.pool;
-    this.connectionString = opts.connectionString;
     this.pollIntervalMs = opts.pollIntervalMs;
     this.log = opts.log;
     this.events = opts.events ?? {};
+    this.listener = new NotificationListener({
+      connectionString: opts.connectionString,
+      channel: SNAPSHOT_CHANNEL,
+      applicationName: 'api-snapshot-listener',
+      log: opts.log,
+      onNotification: (payload) => {
+        if (payload) {
+          try { this.events.onNotice?.(JSON.parse(payload) as PublishNotice); } catch { /* not ours to judge */ }
+        }
+        void this.reload().catch(() => undefined);
+      },
+      // Catch up on whatever was published while we were not listening.
+      onReconnect: () => void this.reload().catch(() => undefined),
+      onConnectionLost: () => { this.databaseUp = false; },
+    });
   }
 
   async start(): Promise<void> {
     // Listen before the first load, so nothing published in between is missed.
-    await this.listen();
+    await this.listener.start();
     await this.reload().catch(() => undefined);
     this.pollTimer = setInterval(() => void this.reload().catch(() => undefined), this.pollIntervalMs);
   }
@@ -74,12 +85,8 @@ export class SnapshotStore {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
-    clearTimeout(this.reconnectTimer);
-    await this.connecting;
+    await this.listener.stop();
     await this.reloading?.catch(() => undefined);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
   }
 
   get(key: string): ServedDocument | undefined {
@@ -153,48 +160,5 @@ export class SnapshotStore {
       });
     }
     this.events.onInstall?.(doc);
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'api-snapshot-listener' });
-    client.on('notification', (msg) => {
-      if (msg.payload) {
-        try { this.events.onNotice?.(JSON.parse(msg.payload) as PublishNotice); } catch { /* not ours to judge */ }
-      }
-      void this.reload().catch(() => undefined);
-    });
-    client.on('error', (err) => {
-      this.log.warn('snapshot listener lost its connection', { err });
-      this.databaseUp = false;
-      this.scheduleReconnect();
-    });
-    try {
-      await client.connect();
-      if (this.stopped) {
-        // stop() ran while we were connecting: nobody will close this connection but us.
-        await client.end().catch(() => undefined);
-        return;
-      }
-      await client.query(`listen ${SNAPSHOT_CHANNEL}`);
-      this.listener = client;
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      this.databaseUp = false;
-      this.log.warn('snapshot listener could not connect; retrying', { err });
-      this.scheduleReconnect();
-    }
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped || this.reconnectTimer) return;
-    const old = this.listener;
-    this.listener = undefined;
-    void old?.end().catch(() => undefined);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.stopped) return;
-      // Catch up on whatever was published while we were not listening.
-      this.connecting = this.listen().then(() => (this.stopped ? undefined : this.reload())).catch(() => undefined);
-    }, 1000);
   }
 }

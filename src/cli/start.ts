@@ -39,8 +39,9 @@ function run(name: 'api' | 'worker'): ChildProcess {
     if (!shuttingDown) {
       say(`${name} exited unexpectedly (${signal ?? code}); stopping`);
       void shutdown(1);
-    } else if (children.size === 0) {
-      void finish();
+    } else {
+      if (code !== 0) exitCode = 1; // a child that failed to stop cleanly fails the whole run
+      if (children.size === 0) void finish();
     }
   });
   children.set(name, child);

@@ -26,21 +26,17 @@ export async function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: C
 }
 
 /** Runs fn in one REPEATABLE READ READ ONLY transaction: every statement sees the same snapshot. */
-export async function inSnapshot<T>(client: Client, fn: () => Promise<T>): Promise<T> {
-  await client.query('begin isolation level repeatable read read only');
-  try {
-    const result = await fn();
-    await client.query('commit');
-    return result;
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  }
+export function inSnapshot<T>(client: Client, fn: () => Promise<T>): Promise<T> {
+  return transaction(client, 'begin isolation level repeatable read read only', fn);
 }
 
 /** Runs fn in one READ COMMITTED transaction. */
-export async function inTransaction<T>(client: Client, fn: () => Promise<T>): Promise<T> {
-  await client.query('begin');
+export function inTransaction<T>(client: Client, fn: () => Promise<T>): Promise<T> {
+  return transaction(client, 'begin', fn);
+}
+
+async function transaction<T>(client: Client, begin: string, fn: () => Promise<T>): Promise<T> {
+  await client.query(begin);
   try {
     const result = await fn();
     await client.query('commit');

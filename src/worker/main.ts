@@ -1,6 +1,7 @@
 // `npm run worker`: one worker process against DATABASE_URL. Run as many as you like.
 import { loadConfig, requireSetting } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
+import { stopOnSignals } from '../core/stop-on-signals.ts';
 import { startWorker } from './worker.ts';
 
 const config = loadConfig();
@@ -8,12 +9,4 @@ const log = createLogger('worker', config.logLevel);
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL');
 const worker = await startWorker({ ...config, databaseUrl }, { metrics: true, log });
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    log.info('shutting down', { signal });
-    worker.stop().then(() => process.exit(0), (err: unknown) => {
-      log.error('shutdown failed', { err });
-      process.exit(1);
-    });
-  });
-}
+stopOnSignals(() => worker.stop(), log);

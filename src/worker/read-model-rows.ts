@@ -46,7 +46,7 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, source: RowSour
   const clues = await many<ClueRow>(db,
       `select c.id, c.position, c.title, c.body, c.points,
               coalesce(s.solve_count, 0) as solve_count, s.first_player_id, s.first_handle, s.first_found_at
-         from clues c left join ${rel.clueStats} s on s.clue_id = c.id
+         from clues c left join ${rel.clueStats} s on s.hunt_id = c.hunt_id and s.clue_id = c.id
         where c.hunt_id = $1
         order by c.position`, [hunt.id]);
   const summary = await maybeOne<SummaryRow>(db,
