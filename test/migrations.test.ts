@@ -49,7 +49,7 @@ describe('migrations', () => {
       const second = await migrate(pool);
       expect(second).to.deep.equal({ appliedMigrations: [], viewsRecreated: false });
       expect(await schemaState(db.url)).to.deep.equal(state);
-      expect(state.relations).to.deep.include({ relname: 'mv_hunt_standings', relkind: 'm' });
+      expect(state.relations).to.deep.include({ relname: 'hunt_clue_stats', relkind: 'v' });
       expect(state.relations).to.deep.include({ relname: 'hunt_standings', relkind: 'v' });
     } finally {
       await pool.end();

@@ -1,16 +1,13 @@
-// Reads one hunt's read-model rows, either from the live views (per-hunt refresh) or from the
-// materialized views (full rebuild). The two sources have the same columns, so the documents
-// built from them are the same for the same data.
+// Reads one hunt's read-model rows from the views of sql/views. Callers read them in one snapshot
+// (refresh-hunt.ts), so the documents built from them agree with each other.
 import type { Queryable } from '../core/db.ts';
 import { many, maybeOne } from '../core/db.ts';
 import type { HuntStatus } from '../core/documents.ts';
 
-export type RowSource = 'live' | 'materialized';
-
-// Fixed identifiers, never input: chosen by RowSource only.
-const RELATIONS: Record<RowSource, { standings: string; clueStats: string; summaries: string }> = {
-  live: { standings: 'hunt_standings', clueStats: 'hunt_clue_stats', summaries: 'hunt_summaries' },
-  materialized: { standings: 'mv_hunt_standings', clueStats: 'mv_hunt_clue_stats', summaries: 'mv_hunt_summaries' },
+/** The relations rows are read from. Fixed identifiers, never input (bench/ swaps in materialized views). */
+export interface ReadModelRelations { standings: string; clueStats: string; summaries: string }
+export const VIEW_RELATIONS: ReadModelRelations = {
+  standings: 'hunt_standings', clueStats: 'hunt_clue_stats', summaries: 'hunt_summaries',
 };
 
 export interface HuntRow {
@@ -40,8 +37,7 @@ export async function loadHunt(db: Queryable, huntId: string): Promise<HuntRow |
     `select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = $1`, [huntId]);
 }
 
-export async function loadHuntRows(db: Queryable, hunt: HuntRow, source: RowSource): Promise<HuntRows> {
-  const rel = RELATIONS[source];
+export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelRelations = VIEW_RELATIONS): Promise<HuntRows> {
   // Sequential on purpose: a transaction's client runs one statement at a time.
   const clues = await many<ClueRow>(db,
       `select c.id, c.position, c.title, c.body, c.points,

@@ -24,7 +24,7 @@ export async function refreshHunt(pool: Pool, huntId: string): Promise<RefreshOu
     const read = await inSnapshot(client, async () => {
       const dirty = await maybeOne<{ generation: number }>(client, 'select generation from dirty_hunts where hunt_id = $1', [huntId]);
       const hunt = await loadHunt(client, huntId);
-      const rows = hunt && hunt.status !== 'draft' ? await loadHuntRows(client, hunt, 'live') : null;
+      const rows = hunt && hunt.status !== 'draft' ? await loadHuntRows(client, hunt) : null;
       return { dirty, hunt, rows };
     });
     const { dirty, hunt, rows } = read;
