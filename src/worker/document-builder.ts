@@ -57,24 +57,20 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
   };
 
   const standingByPlayer = new Map(standings.map((s) => [s.player_id, s]));
-  const progress: DocumentDraft[] = [];
-  let i = 0;
-  while (i < finds.length) {
-    const first = finds[i]!;
-    const own = [];
-    while (i < finds.length && finds[i]!.player_id === first.player_id) own.push(finds[i++]!);
-    const standing = standingByPlayer.get(first.player_id);
+  const progress: DocumentDraft[] = finds.map((row) => {
+    const own = JSON.parse(row.finds) as [clueId: string, foundAtMs: number, points: number][];
+    const standing = standingByPlayer.get(row.player_id);
     const content: ProgressContent = {
-      playerId: first.player_id,
-      handle: first.handle,
+      playerId: row.player_id,
+      handle: row.handle,
       rank: standing?.rank ?? null,
       // A hidden player is not ranked but still sees their own points.
-      points: standing?.points ?? own.reduce((sum, f) => sum + f.points, 0),
+      points: standing?.points ?? own.reduce((sum, [, , points]) => sum + points, 0),
       cluesFound: own.length,
-      finds: own.map((f) => ({ clueId: f.clue_id, foundAt: f.found_at.toISOString(), points: f.points })),
+      finds: own.map(([clueId, foundAtMs, points]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points })),
     };
-    progress.push({ key: docKeys.progress(hunt.slug, first.player_id), kind: 'progress', content });
-  }
+    return { key: docKeys.progress(hunt.slug, row.player_id), kind: 'progress', content };
+  });
 
   return {
     detail: { key: docKeys.hunt(hunt.slug), kind: 'hunt', content: detail },
