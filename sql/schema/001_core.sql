@@ -51,11 +51,10 @@ create table hunt_participants (
   player_id uuid not null references players on delete cascade,
   joined_at timestamptz(3) not null default clock_timestamp(),
   hidden    boolean not null default false,
-  primary key (hunt_id, player_id)
+  -- Covering hidden: the per-hunt reads filter on it and stay index-only.
+  primary key (hunt_id, player_id) include (hidden)
 );
 create index hunt_participants_player on hunt_participants (player_id);
--- Per-hunt reads filter on hidden: covering, so they stay index-only.
-create index hunt_participants_visible on hunt_participants (hunt_id, player_id) include (hidden);
 
 -- Every attempt, once per distinct normalized guess: repeating a guess stores nothing new.
 create table submissions (
@@ -80,10 +79,9 @@ create table finds (
   found_at  timestamptz(3) not null,
   primary key (player_id, clue_id)
 );
--- Covering indexes: a hunt's finds are scattered over the heap (every live hunt writes at once), so
--- the per-hunt refresh reads them from these, index-only, instead of one heap page per find.
+-- Covering: a hunt's finds are scattered over the heap (every live hunt writes at once), so the
+-- per-hunt refresh reads them from this index alone instead of one heap page per find.
 create index finds_hunt on finds (hunt_id, player_id) include (clue_id, found_at, points);
-create index finds_clue on finds (clue_id, found_at) include (player_id);
 
 -- Ledger of signed points per player and hunt: one event per find today; hint costs, awards and
 -- penalties later. Standings are sums over this ledger.

@@ -35,7 +35,11 @@ export async function prepareLocalEnvironment(config: Config, log: (msg: string)
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), persistent: true, log });
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(config.dataDir, 'pg'), persistent: true, log,
+      // A development server: room for bulk seeds without a checkpoint every few seconds.
+      settings: { shared_buffers: '256MB', max_wal_size: '4GB' },
+    });
     const admin = new pg.Client({ connectionString: embedded.url('postgres') });
     await admin.connect();
     try {

@@ -126,12 +126,13 @@ export async function generateData(pool: Pool, hasher: AnswerHasher, spec: SeedS
        ), participant as (
          select hunt.id as hunt_id, hunt.starts_at, hunt.h, j,
                 ($5::int / $4::int) + (case when j < $5::int % $4::int then 1 else 0 end) as k,
-                abs(hashtext($2::text || ':' || hunt.h || ':' || j)) % $6::int as first_clue
+                (hunt.h * 31 + j * 17 + $2::int * 13) % $6::int as first_clue
            from hunt cross join generate_series(0, $4::int - 1) as j
        )
        select p.hunt_id, c.id as clue_id, sp.id as player_id, c.points,
+              -- Integer mixing instead of hashing text: deterministic per seed and cheap per row.
               p.starts_at + r * interval '3 minutes'
-                + (abs(hashtext($2::text || ':' || p.h || ':' || p.j || ':' || r)) % 170000) * interval '1 millisecond' as found_at
+                + ((p.j * 7919 + r * 104729 + p.h * 15485863 + $2::int * 2654435761) % 170000) * interval '1 millisecond' as found_at
          from participant p
          cross join lateral generate_series(0, p.k - 1) as r
          join seed_players sp on sp.n = 1 + ((p.h * 7919 + p.j) % $3::int)
