@@ -68,6 +68,8 @@ create table submissions (
   submitted_at timestamptz(3) not null default clock_timestamp(),
   unique (player_id, clue_id, guess_hash)
 );
+-- Recent activity per hunt (active players, answers per minute).
+create index submissions_hunt_time on submissions (hunt_id, submitted_at);
 
 -- The first correct answer of a player for a clue; the primary key makes concurrent duplicates
 -- count once.

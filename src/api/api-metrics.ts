@@ -1,23 +1,58 @@
 // What the API exports: request latency (sub-millisecond buckets: the hot path answers in
-// microseconds), the age of what it serves, and what it learns from the worker's publishes.
+// microseconds), traffic and errors, what it serves from memory and how fresh that is, and the
+// answers it takes. Labelled series whose label values are known in advance start at zero, so
+// dashboards and alerts always have a series to evaluate.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PublishNotice } from '../core/channels.ts';
 import type { DocumentKind } from '../core/documents.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 const KINDS: DocumentKind[] = ['hunts', 'hunt', 'leaderboard', 'leaderboard_page', 'progress'];
+export const ANSWER_OUTCOMES = ['find', 'already_found', 'wrong', 'rejected', 'rate_limited'] as const;
+export type AnswerOutcome = (typeof ANSWER_OUTCOMES)[number];
 
 export interface ApiMetrics {
-  requestDuration: Histogram<'method' | 'route' | 'status'>;
+  requestStarted(): void;
+  requestFinished(labels: { method: string; route: string; status: number }, seconds: number): void;
+  snapshotLookup(hit: boolean): void;
+  answer(outcome: AnswerOutcome, hunt?: string): void;
   observeNotice(notice: PublishNotice): void;
+  /** Staleness of a change, observed when the publish containing it is installed in memory. */
+  observeStaleness(seconds: number): void;
 }
 
-export function createApiMetrics(registry: Registry, store: SnapshotStore): ApiMetrics {
+export function createApiMetrics(registry: Registry, store: SnapshotStore, isReady: () => boolean): ApiMetrics {
   const requestDuration = new Histogram({
     name: 'treasure_http_request_duration_seconds',
     help: 'Time to answer HTTP requests, by route template and status code.',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const responses = new Counter({
+    name: 'treasure_http_responses_total',
+    help: 'HTTP responses by status class.',
+    labelNames: ['class'] as const,
+    registers: [registry],
+  });
+  for (const cls of ['2xx', '3xx', '4xx', '5xx']) responses.labels(cls);
+  const inFlight = new Gauge({
+    name: 'treasure_http_requests_in_flight',
+    help: 'HTTP requests being answered right now.',
+    registers: [registry],
+  });
+  const lookups = new Counter({
+    name: 'treasure_snapshot_lookups_total',
+    help: 'Snapshot reads answered from memory (hit) or not found there (miss).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  lookups.labels('hit');
+  lookups.labels('miss');
+  const staleness = new Histogram({
+    name: 'treasure_snapshot_staleness_seconds',
+    help: 'From an accepted change to the document containing it being installed in this process.',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30, 60],
     registers: [registry],
   });
   const refreshDuration = new Histogram({
@@ -29,6 +64,19 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore): ApiM
   const published = new Counter({
     name: 'treasure_publishes_received_total',
     help: 'Publish notifications received from the worker.',
+    registers: [registry],
+  });
+  const answers = new Counter({
+    name: 'treasure_answers_total',
+    help: 'Answer submissions by outcome (rejected: refused with a 4xx other than 429).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const outcome of ANSWER_OUTCOMES) answers.labels(outcome);
+  const huntAnswers = new Counter({
+    name: 'treasure_hunt_answers_total',
+    help: 'Accepted answer submissions per live hunt, by outcome.',
+    labelNames: ['hunt', 'outcome'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -61,11 +109,29 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore): ApiM
     registers: [registry],
     collect() { this.set(store.databaseUp ? 1 : 0); },
   });
+  new Gauge({
+    name: 'treasure_api_ready',
+    help: '1 when this API process can serve (snapshots loaded).',
+    registers: [registry],
+    collect() { this.set(isReady() ? 1 : 0); },
+  });
+
   return {
-    requestDuration,
+    requestStarted: () => inFlight.inc(),
+    requestFinished(labels, seconds) {
+      inFlight.dec();
+      requestDuration.observe({ method: labels.method, route: labels.route, status: String(labels.status) }, seconds);
+      responses.inc({ class: `${Math.min(5, Math.max(1, Math.floor(labels.status / 100)))}xx` });
+    },
+    snapshotLookup: (hit) => lookups.inc({ result: hit ? 'hit' : 'miss' }),
+    answer(outcome, hunt) {
+      answers.inc({ outcome });
+      if (hunt && (outcome === 'find' || outcome === 'already_found' || outcome === 'wrong')) huntAnswers.inc({ hunt, outcome });
+    },
     observeNotice(notice) {
       published.inc();
       if (Number.isFinite(notice.refreshMs)) refreshDuration.observe(notice.refreshMs / 1000);
     },
+    observeStaleness: (seconds) => staleness.observe(Math.max(0, seconds)),
   };
 }

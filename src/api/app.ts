@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import { bearerToken, hashToken, newToken, tokensEqual } from '../core/tokens.ts';
 import { ApiError, notFound, sendError, unauthorized, unavailable } from './api-error.ts';
 import { submitAnswer } from './answer-submission.ts';
+import type { ApiMetrics } from './api-metrics.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
 import {
@@ -27,6 +28,7 @@ export interface AppContext {
   hasher: AnswerHasher;
   adminToken: string;
   registry: Registry;
+  metrics: ApiMetrics;
   log: Logger;
 }
 
@@ -124,12 +126,18 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   app.post('/v1/hunts/:slug/clues/:clueId/answers', async (req, res) => {
-    const player = await requirePlayer(req);
-    const input = parseBody(submitAnswerBody, body(req));
-    const slug = slugParam(req);
-    const clueId = requireUuid(param(req, 'clueId'), 'clueId');
-    const result = await submitAnswer(ctx.pool, ctx.hasher, { slug, clueId, playerId: player.id, answer: input.answer });
-    privateResponse(res).json(result);
+    try {
+      const player = await requirePlayer(req);
+      const input = parseBody(submitAnswerBody, body(req));
+      const slug = slugParam(req);
+      const clueId = requireUuid(param(req, 'clueId'), 'clueId');
+      const result = await submitAnswer(ctx.pool, ctx.hasher, { slug, clueId, playerId: player.id, answer: input.answer });
+      ctx.metrics.answer(!result.correct ? 'wrong' : result.alreadyFound ? 'already_found' : 'find', slug);
+      privateResponse(res).json(result);
+    } catch (err) {
+      if (err instanceof ApiError && err.status < 500) ctx.metrics.answer(err.status === 429 ? 'rate_limited' : 'rejected');
+      throw err;
+    }
   });
 
   const admin = express.Router();

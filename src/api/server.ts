@@ -8,6 +8,7 @@ import { createPool, type Pool } from '../core/db.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { ShutdownStack } from '../core/shutdown-stack.ts';
 import { createRegistry } from '../core/metrics-server.ts';
+import { instrumentPool } from '../core/pool-metrics.ts';
 import { migrate } from '../core/migrate.ts';
 import { ensureQueues } from '../core/queues.ts';
 import { ApiError, sendError } from './api-error.ts';
@@ -56,14 +57,20 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   await ensureQueues(boss, config.refreshExpireSeconds);
 
   const registry = createRegistry('api');
+  instrumentPool(pool, registry, config.dbPoolMax);
   const store = new SnapshotStore({
     pool, connectionString: config.databaseUrl, pollIntervalMs: config.snapshotPollIntervalMs, log,
-    events: { onNotice: (notice) => metrics.observeNotice(notice) },
+    events: {
+      onNotice: (notice) => metrics.observeNotice(notice),
+      onPublishInstalled: (notice) => {
+        if (notice.oldestChangeAt !== null) metrics.observeStaleness((Date.now() - notice.oldestChangeAt) / 1000);
+      },
+    },
   });
-  const metrics = createApiMetrics(registry, store);
+  const metrics = createApiMetrics(registry, store, () => store.loaded);
   const players = new PlayerDirectory(pool);
   const hasher = createAnswerHasher(config.answerHashKey);
-  const app = createApp({ pool, boss, store, players, hasher, adminToken: config.adminToken, registry, log });
+  const app = createApp({ pool, boss, store, players, hasher, adminToken: config.adminToken, registry, metrics, log });
   resources.add('snapshot store', () => store.stop());
   await store.start();
 
@@ -73,14 +80,14 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const match = req.method === 'GET' || req.method === 'HEAD' ? matchSnapshotRoute(path) : undefined;
-    res.once('finish', () => {
-      const route = match?.route ?? routeOf(req);
-      metrics.requestDuration.observe(
-        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
+    metrics.requestStarted();
+    // 'close' fires once per response, finished or aborted by the client.
+    res.once('close', () => {
+      metrics.requestFinished({ method: req.method ?? 'GET', route: match?.route ?? routeOf(req), status: res.statusCode },
         Number(process.hrtime.bigint() - started) / 1e9);
     });
     if (match) {
-      const pending = serveSnapshot({ store, players }, req, res, match, q === -1 ? '' : url.slice(q + 1));
+      const pending = serveSnapshot({ store, players, onLookup: metrics.snapshotLookup }, req, res, match, q === -1 ? '' : url.slice(q + 1));
       if (pending) {
         pending.catch((err: unknown) => {
           log.error('snapshot route failed', { err });

@@ -15,6 +15,8 @@ export type SnapshotRoute = '/v1/hunts' | '/v1/hunts/:slug' | '/v1/hunts/:slug/l
 export interface SnapshotContext {
   store: SnapshotStore;
   players: PlayerDirectory;
+  /** Counts reads answered from memory (hit) and those that were not (miss). */
+  onLookup: (hit: boolean) => void;
 }
 
 /** Before the first hunt is ever published there is no index document: an empty list, version 0. */
@@ -57,11 +59,12 @@ export function serveSnapshot(
     if (!store.loaded) throw unavailable('snapshots are still loading');
     switch (match.route) {
       case '/v1/hunts':
+        ctx.onLookup(true);
         return send(req, res, store.get(docKeys.huntsIndex()) ?? EMPTY_INDEX);
       case '/v1/hunts/:slug':
-        return send(req, res, required(store.get(docKeys.hunt(match.slug!)), 'hunt'));
+        return send(req, res, required(ctx, store.get(docKeys.hunt(match.slug!)), 'hunt'));
       case '/v1/hunts/:slug/leaderboard':
-        return send(req, res, leaderboard(store, match.slug!, query));
+        return send(req, res, leaderboard(ctx, match.slug!, query));
       case '/v1/hunts/:slug/players/:playerId':
         return progress(ctx, req, res, match.slug!, match.playerId!);
     }
@@ -71,7 +74,8 @@ export function serveSnapshot(
   }
 }
 
-function required(doc: ServedDocument | undefined, what: string): ServedDocument {
+function required(ctx: SnapshotContext, doc: ServedDocument | undefined, what: string): ServedDocument {
+  ctx.onLookup(doc !== undefined);
   if (!doc) throw notFound(what);
   return doc;
 }
@@ -90,11 +94,13 @@ function parsePaging(query: string): { limit: number; offset: number } {
   return { limit: read('limit', LEADERBOARD_PAGE_SIZE, 1, MAX_LIMIT), offset: read('offset', 0, 0, Number.MAX_SAFE_INTEGER) };
 }
 
-function leaderboard(store: SnapshotStore, slug: string, query: string): Reply {
+function leaderboard(ctx: SnapshotContext, slug: string, query: string): Reply {
   const { limit, offset } = parsePaging(query);
   const boardKey = docKeys.leaderboard(slug);
-  const board = store.boards.get(boardKey);
+  const board = ctx.store.boards.get(boardKey);
+  ctx.onLookup(board !== undefined);
   if (!board) throw notFound('hunt');
+  const store = ctx.store;
   if (limit === LEADERBOARD_PAGE_SIZE && offset % LEADERBOARD_PAGE_SIZE === 0) {
     const page = store.get(docKeys.leaderboardPage(slug, offset / LEADERBOARD_PAGE_SIZE));
     // Pre-serialized by the worker; stale pages cannot survive a new board version (same publish).
@@ -113,11 +119,15 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
   try {
     const { store, players } = ctx;
     const board = store.boards.get(docKeys.leaderboard(slug));
-    if (!board) throw notFound('hunt');
+    if (!board) {
+      ctx.onLookup(false);
+      throw notFound('hunt');
+    }
     if (!UUID.test(playerId)) throw new ApiError(400, 'invalid_query', 'playerId must be a UUID');
     playerId = playerId.toLowerCase();
     const key = docKeys.progress(slug, playerId);
     const doc = store.get(key);
+    ctx.onLookup(doc !== undefined);
     if (doc) return send(req, res, doc);
     // No find in this hunt yet: the player exists or it does not.
     const handle = await players.handleOf(playerId);

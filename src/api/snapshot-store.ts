@@ -33,6 +33,8 @@ export interface StoreEvents {
   /** A document was installed in memory (for staleness and install metrics). */
   onInstall?: (doc: ServedDocument) => void;
   onNotice?: (notice: PublishNotice) => void;
+  /** A publish announced by NOTIFY is now installed in memory. */
+  onPublishInstalled?: (notice: PublishNotice) => void;
 }
 
 export class SnapshotStore {
@@ -45,6 +47,7 @@ export class SnapshotStore {
 
   private readonly listener: NotificationListener;
   private pollTimer: NodeJS.Timeout | undefined;
+  private announced: PublishNotice[] = [];
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   private stopped = false;
@@ -65,7 +68,11 @@ export class SnapshotStore {
       log: opts.log,
       onNotification: (payload) => {
         if (payload) {
-          try { this.events.onNotice?.(JSON.parse(payload) as PublishNotice); } catch { /* not ours to judge */ }
+          try {
+            const notice = JSON.parse(payload) as PublishNotice;
+            this.events.onNotice?.(notice);
+            if (notice.seq > this.lastSeq) this.announced.push(notice);
+          } catch { /* not ours to judge */ }
         }
         void this.reload().catch(() => undefined);
       },
@@ -133,6 +140,11 @@ export class SnapshotStore {
     for (const row of rows) this.install(row);
     if (rows.length > 0) this.lastSeq = rows[rows.length - 1]!.published_seq;
     this.loaded = true;
+    if (this.announced.length > 0) {
+      const installed = this.announced.filter((n) => n.seq <= this.lastSeq);
+      this.announced = this.announced.filter((n) => n.seq > this.lastSeq);
+      for (const notice of installed) this.events.onPublishInstalled?.(notice);
+    }
   }
 
   private install(row: DocumentRow): void {

@@ -15,4 +15,10 @@ export interface PublishNotice {
   changed: number;
   /** How long the refresh that produced this publish took, in milliseconds. */
   refreshMs: number;
+  /**
+   * When the oldest change this publish includes was made (epoch ms; dirty_hunts.dirty_since as
+   * the refresh read it), or null when it was not driven by a dirty mark. Readers measure
+   * staleness from it.
+   */
+  oldestChangeAt: number | null;
 }

@@ -22,7 +22,8 @@ export async function refreshHunt(pool: Pool, huntId: string): Promise<RefreshOu
     // One snapshot for every read, so the documents agree with each other. The generation is read
     // in it too: a change committed after the snapshot bumps it, and the hunt stays dirty.
     const read = await inSnapshot(client, async () => {
-      const dirty = await maybeOne<{ generation: number }>(client, 'select generation from dirty_hunts where hunt_id = $1', [huntId]);
+      const dirty = await maybeOne<{ generation: number; since_ms: number }>(client,
+        `select generation, (extract(epoch from dirty_since) * 1000)::int8 as since_ms from dirty_hunts where hunt_id = $1`, [huntId]);
       const hunt = await loadHunt(client, huntId);
       const rows = hunt && hunt.status !== 'draft' ? await loadHuntRows(client, hunt) : null;
       return { dirty, hunt, rows };
@@ -42,7 +43,9 @@ export async function refreshHunt(pool: Pool, huntId: string): Promise<RefreshOu
       }
       const changed = result.changed + index.changed;
       const durationMs = performance.now() - started;
-      if (changed > 0) await notifyReaders(client, { seq, hunt: hunt.slug, changed, refreshMs: durationMs });
+      if (changed > 0) {
+        await notifyReaders(client, { seq, hunt: hunt.slug, changed, refreshMs: durationMs, oldestChangeAt: dirty?.since_ms ?? null });
+      }
       return { huntId, slug: hunt.slug, published: true, documentsChanged: changed, durationMs };
     });
   });

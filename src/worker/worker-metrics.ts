@@ -1,13 +1,17 @@
-// What the worker exports about its own pipeline.
+// What the worker exports about its own pipeline: refreshes, the dirty backlog, the pg-boss
+// queues, and per live hunt how many players are active. Gauges backed by the database are read
+// at scrape time.
+import type { PgBoss } from 'pg-boss';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Pool } from '../core/db.ts';
+import { REFRESH_QUEUES } from '../core/queues.ts';
 
 export interface WorkerMetrics {
   refreshDuration: Histogram<'job' | 'outcome'>;
-  documentsWritten: Counter<'job'>;
+  refreshed(job: string, documents: number): void;
 }
 
-export function createWorkerMetrics(registry: Registry, pool: Pool): WorkerMetrics {
+export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss): WorkerMetrics {
   const refreshDuration = new Histogram({
     name: 'treasure_refresh_duration_seconds',
     help: 'Duration of refresh jobs, by job kind and outcome.',
@@ -15,17 +19,24 @@ export function createWorkerMetrics(registry: Registry, pool: Pool): WorkerMetri
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
-  for (const job of ['refresh-hunt', 'full-rebuild']) {
-    for (const outcome of ['success', 'failure']) refreshDuration.labels(job, outcome);
-  }
+  const documents = new Histogram({
+    name: 'treasure_refresh_documents',
+    help: 'Documents rewritten (new versions and withdrawals) per refresh job: the rows rebuilt.',
+    labelNames: ['job'] as const,
+    buckets: [0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 100000],
+    registers: [registry],
+  });
   const documentsWritten = new Counter({
     name: 'treasure_refresh_documents_written_total',
-    help: 'Snapshot documents written (new versions and withdrawals) by refresh jobs.',
+    help: 'Snapshot documents written by refresh jobs.',
     labelNames: ['job'] as const,
     registers: [registry],
   });
-  documentsWritten.labels('refresh-hunt');
-  documentsWritten.labels('full-rebuild');
+  for (const job of REFRESH_QUEUES) {
+    documents.labels(job);
+    documentsWritten.labels(job);
+    for (const outcome of ['success', 'failure']) refreshDuration.labels(job, outcome);
+  }
   new Gauge({
     name: 'treasure_dirty_hunts',
     help: 'Hunts whose documents are behind their base tables (the dirty backlog).',
@@ -45,5 +56,41 @@ export function createWorkerMetrics(registry: Registry, pool: Pool): WorkerMetri
       this.set(rows[0]?.age ?? 0);
     },
   });
-  return { refreshDuration, documentsWritten };
+  new Gauge({
+    name: 'treasure_queue_jobs',
+    help: 'Jobs per pg-boss queue and state (from getQueueStats; pg-boss caches the counts briefly).',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      for (const queue of REFRESH_QUEUES) {
+        const stats = (await boss.getQueueStats(queue)).at(-1);
+        this.set({ queue, state: 'queued' }, stats?.queuedCount ?? 0);
+        this.set({ queue, state: 'active' }, stats?.activeCount ?? 0);
+        this.set({ queue, state: 'failed' }, stats?.failedCount ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'treasure_hunt_active_players',
+    help: 'Players who answered in the last 10 minutes, per live hunt.',
+    labelNames: ['hunt'] as const,
+    registers: [registry],
+    async collect() {
+      const { rows } = await pool.query<{ slug: string; players: number }>(
+        `select h.slug,
+                (select count(distinct s.player_id) from submissions s
+                  where s.hunt_id = h.id and s.submitted_at > now() - interval '10 minutes')::int as players
+           from hunts h where h.status = 'live'`);
+      // Only live hunts: a hunt that ended drops out instead of lingering at its last value.
+      this.reset();
+      for (const row of rows) this.set({ hunt: row.slug }, row.players);
+    },
+  });
+  return {
+    refreshDuration,
+    refreshed(job, count) {
+      documents.observe({ job }, count);
+      documentsWritten.inc({ job }, count);
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { createPool, type Pool } from '../core/db.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { ShutdownStack } from '../core/shutdown-stack.ts';
 import { createRegistry, serveMetrics } from '../core/metrics-server.ts';
+import { instrumentPool } from '../core/pool-metrics.ts';
 import { migrate } from '../core/migrate.ts';
 import {
   FULL_REBUILD_QUEUE, REFRESH_HUNT_QUEUE, ensureQueues, type FullRebuildJob, type RefreshHuntJob,
@@ -68,7 +69,8 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   await ensureQueues(boss, config.refreshExpireSeconds);
 
   const registry = createRegistry('worker');
-  const metrics = createWorkerMetrics(registry, pool);
+  instrumentPool(pool, registry, config.dbPoolMax);
+  const metrics = createWorkerMetrics(registry, pool, boss);
 
   await boss.work<RefreshHuntJob>(REFRESH_HUNT_QUEUE,
     // NOTIFY wakes the worker for new jobs; the 1-second poll is the backstop for what NOTIFY
@@ -81,7 +83,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
       try {
         const outcome = await refreshHunt(pool, huntId);
         end({ outcome: 'success' });
-        metrics.documentsWritten.inc({ job: REFRESH_HUNT_QUEUE }, outcome.documentsChanged);
+        metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
         log.debug('hunt refreshed', { ...outcome });
         return outcome;
       } catch (err) {
@@ -98,7 +100,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
       try {
         const outcome = await fullRebuild(pool);
         end({ outcome: 'success' });
-        metrics.documentsWritten.inc({ job: FULL_REBUILD_QUEUE }, outcome.documentsChanged);
+        metrics.refreshed(FULL_REBUILD_QUEUE, outcome.documentsChanged);
         log.info('full rebuild done', { ...outcome });
         return outcome;
       } catch (err) {
