@@ -35,7 +35,8 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
     labelNames: ['class'] as const,
     registers: [registry],
   });
-  for (const cls of ['2xx', '3xx', '4xx', '5xx']) responses.labels(cls);
+  // Known label values are exported at zero from the start (labels() alone does not create them).
+  for (const cls of ['2xx', '3xx', '4xx', '5xx']) responses.inc({ class: cls }, 0);
   const inFlight = new Gauge({
     name: 'treasure_http_requests_in_flight',
     help: 'HTTP requests being answered right now.',
@@ -47,8 +48,8 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
     labelNames: ['result'] as const,
     registers: [registry],
   });
-  lookups.labels('hit');
-  lookups.labels('miss');
+  lookups.inc({ result: 'hit' }, 0);
+  lookups.inc({ result: 'miss' }, 0);
   const staleness = new Histogram({
     name: 'treasure_snapshot_staleness_seconds',
     help: 'From an accepted change to the document containing it being installed in this process.',
@@ -72,7 +73,7 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  for (const outcome of ANSWER_OUTCOMES) answers.labels(outcome);
+  for (const outcome of ANSWER_OUTCOMES) answers.inc({ outcome }, 0);
   const huntAnswers = new Counter({
     name: 'treasure_hunt_answers_total',
     help: 'Accepted answer submissions per live hunt, by outcome.',

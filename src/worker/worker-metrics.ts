@@ -33,9 +33,10 @@ export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss
     registers: [registry],
   });
   for (const job of REFRESH_QUEUES) {
-    documents.labels(job);
-    documentsWritten.labels(job);
-    for (const outcome of ['success', 'failure']) refreshDuration.labels(job, outcome);
+    // Exported at zero from the start (labels() alone does not create the series).
+    documents.zero({ job });
+    documentsWritten.inc({ job }, 0);
+    for (const outcome of ['success', 'failure']) refreshDuration.zero({ job, outcome });
   }
   new Gauge({
     name: 'treasure_dirty_hunts',

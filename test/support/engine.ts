@@ -34,10 +34,10 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-export async function startEngine(databaseUrl: string, opts: { worker?: boolean; schedule?: boolean; config?: Partial<Config> } = {}): Promise<Engine> {
+export async function startEngine(databaseUrl: string, opts: { worker?: boolean; schedule?: boolean; workerMetrics?: boolean; config?: Partial<Config> } = {}): Promise<Engine> {
   const config = testConfig(databaseUrl, opts.config);
   const worker = opts.worker === false ? undefined
-    : await startWorker(config, { schedule: opts.schedule ?? false, log: createLogger('worker', config.logLevel) });
+    : await startWorker(config, { schedule: opts.schedule ?? false, metrics: opts.workerMetrics ?? false, log: createLogger('worker', config.logLevel) });
   const api = await startApi({ ...config, adminToken: ADMIN_TOKEN, answerHashKey: ANSWER_HASH_KEY }, { log: createLogger('api', config.logLevel) });
   return {
     api, worker, url: api.url,
