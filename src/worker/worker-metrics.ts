@@ -7,36 +7,37 @@ import type { Pool } from '../core/db.ts';
 import { REFRESH_QUEUES } from '../core/queues.ts';
 
 export interface WorkerMetrics {
-  refreshDuration: Histogram<'job' | 'outcome'>;
-  refreshed(job: string, documents: number): void;
+  refreshDuration: Histogram<'queue' | 'outcome'>;
+  refreshed(queue: string, documents: number): void;
 }
 
 export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss): WorkerMetrics {
   const refreshDuration = new Histogram({
     name: 'treasure_refresh_duration_seconds',
-    help: 'Duration of refresh jobs, by job kind and outcome.',
-    labelNames: ['job', 'outcome'] as const,
+    help: 'Duration of refresh jobs, by queue (job kind) and outcome.',
+    labelNames: ['queue', 'outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
   const documents = new Histogram({
     name: 'treasure_refresh_documents',
     help: 'Documents rewritten (new versions and withdrawals) per refresh job: the rows rebuilt.',
-    labelNames: ['job'] as const,
+    labelNames: ['queue'] as const,
     buckets: [0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 100000],
     registers: [registry],
   });
   const documentsWritten = new Counter({
     name: 'treasure_refresh_documents_written_total',
     help: 'Snapshot documents written by refresh jobs.',
-    labelNames: ['job'] as const,
+    labelNames: ['queue'] as const,
     registers: [registry],
   });
-  for (const job of REFRESH_QUEUES) {
-    // Exported at zero from the start (labels() alone does not create the series).
-    documents.zero({ job });
-    documentsWritten.inc({ job }, 0);
-    for (const outcome of ['success', 'failure']) refreshDuration.zero({ job, outcome });
+  for (const queue of REFRESH_QUEUES) {
+    // Exported at zero from the start (labels() alone does not create the series). The label is
+    // `queue`, not `job`: Prometheus owns `job` (the scrape job).
+    documents.zero({ queue });
+    documentsWritten.inc({ queue }, 0);
+    for (const outcome of ['success', 'failure']) refreshDuration.zero({ queue, outcome });
   }
   new Gauge({
     name: 'treasure_dirty_hunts',
@@ -89,9 +90,9 @@ export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss
   });
   return {
     refreshDuration,
-    refreshed(job, count) {
-      documents.observe({ job }, count);
-      documentsWritten.inc({ job }, count);
+    refreshed(queue, count) {
+      documents.observe({ queue }, count);
+      documentsWritten.inc({ queue }, count);
     },
   };
 }

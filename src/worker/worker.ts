@@ -79,7 +79,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
     async ([job]: Job<RefreshHuntJob>[]) => {
       const huntId = job?.data?.huntId;
       if (typeof huntId !== 'string' || !UUID.test(huntId)) return { ignored: 'invalid hunt id' };
-      const end = metrics.refreshDuration.startTimer({ job: REFRESH_HUNT_QUEUE });
+      const end = metrics.refreshDuration.startTimer({ queue: REFRESH_HUNT_QUEUE });
       try {
         const outcome = await refreshHunt(pool, huntId);
         end({ outcome: 'success' });
@@ -96,7 +96,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   await boss.work<FullRebuildJob>(FULL_REBUILD_QUEUE,
     { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
     async () => {
-      const end = metrics.refreshDuration.startTimer({ job: FULL_REBUILD_QUEUE });
+      const end = metrics.refreshDuration.startTimer({ queue: FULL_REBUILD_QUEUE });
       try {
         const outcome = await fullRebuild(pool);
         end({ outcome: 'success' });
