@@ -54,7 +54,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   boss.on('error', (err) => log.warn('pg-boss error', { err }));
   resources.add('pg-boss', () => boss.stop({ graceful: true, timeout: 5000 }));
   await boss.start();
-  await ensureQueues(boss, config.refreshExpireSeconds);
+  await ensureQueues(boss, config.refreshExpireSeconds, config.refreshHeartbeatSeconds);
 
   const registry = createRegistry('api');
   instrumentPool(pool, registry, config.dbPoolMax);

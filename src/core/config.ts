@@ -21,8 +21,10 @@ export interface Config {
   dirtySweepIntervalMs: number;
   /** How often the API re-reads the snapshot table in case a notification was missed. */
   snapshotPollIntervalMs: number;
-  /** pg-boss supervision; tests shorten it so expired jobs are retried quickly. */
+  /** pg-boss supervision and monitoring (expired and heartbeat-less jobs are failed and retried). */
   bossSuperviseIntervalSeconds: number;
+  /** A running refresh proves it is alive this often; a worker that stops doing so lost its job. */
+  refreshHeartbeatSeconds: number;
   /** Seconds a refresh may stay active before pg-boss retries it elsewhere. */
   refreshExpireSeconds: number;
   logLevel: LogLevel;
@@ -64,7 +66,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fullRebuildIntervalSeconds: int(env, 'FULL_REBUILD_INTERVAL_SECONDS', 300, 2),
     dirtySweepIntervalMs: int(env, 'DIRTY_SWEEP_INTERVAL_MS', 1000, 50),
     snapshotPollIntervalMs: int(env, 'SNAPSHOT_POLL_INTERVAL_MS', 5000, 50),
-    bossSuperviseIntervalSeconds: int(env, 'BOSS_SUPERVISE_INTERVAL_SECONDS', 60, 1),
+    bossSuperviseIntervalSeconds: int(env, 'BOSS_SUPERVISE_INTERVAL_SECONDS', 10, 1),
+    refreshHeartbeatSeconds: int(env, 'REFRESH_HEARTBEAT_SECONDS', 10, 10),
     refreshExpireSeconds: int(env, 'REFRESH_EXPIRE_SECONDS', 300, 1),
     logLevel,
   };

@@ -17,9 +17,12 @@ export interface FullRebuildJob { reason: 'admin' | 'schedule' }
  * arrives while a refresh runs waits as the one queued job, and every further trigger coalesces
  * into it. So never two refreshes of a hunt at once, and never a trigger lost while one runs.
  */
-export function queueOptions(expireInSeconds: number): Omit<Queue, 'name'> {
+export function queueOptions(expireInSeconds: number, heartbeatSeconds: number): Omit<Queue, 'name'> {
   return {
     policy: 'stately',
+    // A worker that dies mid-refresh stops heartbeating; pg-boss's monitor then fails the job and
+    // it is retried elsewhere, without waiting for expireInSeconds.
+    heartbeatSeconds,
     retryLimit: 5,
     retryDelay: 1,
     retryBackoff: true,
@@ -29,12 +32,12 @@ export function queueOptions(expireInSeconds: number): Omit<Queue, 'name'> {
   };
 }
 
-export async function ensureQueues(boss: PgBoss, expireInSeconds: number): Promise<void> {
+export async function ensureQueues(boss: PgBoss, expireInSeconds: number, heartbeatSeconds: number): Promise<void> {
   for (const name of REFRESH_QUEUES) {
     const existing = await boss.getQueue(name);
     if (!existing) {
       try {
-        await boss.createQueue(name, { ...queueOptions(expireInSeconds), notify: true } as Omit<Queue, 'name'>);
+        await boss.createQueue(name, { ...queueOptions(expireInSeconds, heartbeatSeconds), notify: true });
       } catch (err) {
         // Another process created it between our check and our create.
         if (!(await boss.getQueue(name))) throw err;

@@ -56,6 +56,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
     max: 4,
     useListenNotify: true,
     superviseIntervalSeconds: config.bossSuperviseIntervalSeconds,
+    monitorIntervalSeconds: config.bossSuperviseIntervalSeconds,
     // The full rebuild is scheduled by our own trigger (seconds granularity); pg-boss's cron works
     // in 60-second slots.
     schedule: false,
@@ -66,7 +67,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   // pg-boss, which retries it on another worker. Its transaction rolls back, so nothing partial.
   resources.add('pg-boss', () => boss.stop({ graceful: true, timeout: 20000 }));
   await boss.start();
-  await ensureQueues(boss, config.refreshExpireSeconds);
+  await ensureQueues(boss, config.refreshExpireSeconds, config.refreshHeartbeatSeconds);
 
   const registry = createRegistry('worker');
   instrumentPool(pool, registry, config.dbPoolMax);

@@ -50,7 +50,7 @@ export async function setUpServer(): Promise<void> {
   const boss = new PgBoss({ connectionString: url, max: 2, supervise: false, schedule: false });
   boss.on('error', () => undefined);
   await boss.start();
-  await ensureQueues(boss, 300);
+  await ensureQueues(boss, 300, 10);
   await boss.stop({ graceful: false });
 }
 
