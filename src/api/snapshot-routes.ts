@@ -60,11 +60,11 @@ export function serveSnapshot(
     switch (match.route) {
       case '/v1/hunts':
         ctx.onLookup(true);
-        return send(req, res, store.get(docKeys.huntsIndex()) ?? EMPTY_INDEX);
+        return send(req, res, store.get(docKeys.huntsIndex()) ?? EMPTY_INDEX, !store.databaseUp);
       case '/v1/hunts/:slug':
-        return send(req, res, required(ctx, store.get(docKeys.hunt(match.slug!)), 'hunt'));
+        return send(req, res, required(ctx, store.get(docKeys.hunt(match.slug!)), 'hunt'), !store.databaseUp);
       case '/v1/hunts/:slug/leaderboard':
-        return send(req, res, leaderboard(ctx, match.slug!, query));
+        return send(req, res, leaderboard(ctx, match.slug!, query), !store.databaseUp);
       case '/v1/hunts/:slug/players/:playerId':
         return progress(ctx, req, res, match.slug!, match.playerId!);
     }
@@ -128,7 +128,7 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     const key = docKeys.progress(slug, playerId);
     const doc = store.get(key);
     ctx.onLookup(doc !== undefined);
-    if (doc) return send(req, res, doc);
+    if (doc) return send(req, res, doc, !store.databaseUp);
     // No find in this hunt yet: the player exists or it does not.
     const handle = await players.handleOf(playerId);
     if (handle === undefined) throw notFound('player');
@@ -138,7 +138,7 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
       version: 0,
       generatedAtMs: board.generatedAtMs,
       body: Buffer.from(serialize({ playerId, handle, rank: null, points: 0, cluesFound: 0, finds: [] }, stamp)),
-    });
+    }, !store.databaseUp);
   } catch (err) {
     if (err instanceof ApiError) return sendError(res, err);
     throw err;
@@ -152,13 +152,15 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
-function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
-  const headers = {
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply, stale: boolean): void {
+  const headers: Record<string, string> = {
     'etag': reply.etag,
     'x-snapshot-version': String(reply.version),
     'x-snapshot-age-ms': String(Math.max(0, Date.now() - reply.generatedAtMs)),
     'cache-control': 'public, max-age=1',
   };
+  // The database is unreachable: this is the last document we have, and it may be behind.
+  if (stale) headers['x-snapshot-stale'] = 'true';
   // A matching validator wins whatever the request's own Cache-Control says.
   if (etagMatches(req.headers['if-none-match'], reply.etag)) {
     res.writeHead(304, headers);

@@ -81,6 +81,8 @@ async function openParents(dir: string): Promise<void> {
 
 export interface EmbeddedOptions {
   dataDir: string;
+  /** A fixed port (to restart a server where its clients expect it); a free one otherwise. */
+  port?: number;
   /** Keep the data when stopped (npm start) or delete it (tests). */
   persistent: boolean;
   /** Extra server settings, e.g. fsync=off for throwaway test servers. */
@@ -91,7 +93,7 @@ export interface EmbeddedOptions {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const log = options.log ?? (() => undefined);
   const dataDir = path.resolve(options.dataDir);
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const serverLog: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
