@@ -354,6 +354,45 @@ describe('HTTP API contract', () => {
     });
   });
 
+  describe('security headers and CORS', () => {
+    it('sends security headers on snapshot reads, express routes and errors', async () => {
+      for (const res of [await client.get('/v1/hunts'), await client.post('/v1/players', {}), await client.get('/healthz')]) {
+        expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+        expect(res.headers.get('x-frame-options')).to.equal('DENY');
+        expect(res.headers.get('content-security-policy')).to.include("default-src 'none'");
+        expect(res.headers.get('referrer-policy')).to.equal('no-referrer');
+        expect(res.headers.get('x-powered-by')).to.equal(null);
+      }
+    });
+
+    it('allows no other origin by default', async () => {
+      const res = await client.get('/v1/hunts', { headers: { origin: 'https://elsewhere.example' } });
+      expect(res.headers.get('access-control-allow-origin')).to.equal(null);
+      const preflight = await client.request('OPTIONS', '/v1/players', { headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' } });
+      expect(preflight.status).to.equal(204);
+      expect(preflight.headers.get('access-control-allow-origin')).to.equal(null);
+    });
+
+    it('allows the origins listed in CORS_ORIGINS, and only those', async () => {
+      const other = await startEngine(db.url, { worker: false, config: { corsOrigins: ['https://play.example'] } });
+      try {
+        const c = new Client(other.url);
+        const allowed = await c.get('/v1/hunts', { headers: { origin: 'https://play.example' } });
+        expect(allowed.headers.get('access-control-allow-origin')).to.equal('https://play.example');
+        expect(allowed.headers.get('access-control-expose-headers')).to.include('ETag');
+        expect(allowed.headers.get('vary')).to.include('Origin');
+        const preflight = await c.request('OPTIONS', '/v1/players', { headers: { origin: 'https://play.example', 'access-control-request-method': 'POST' } });
+        expect(preflight.status).to.equal(204);
+        expect(preflight.headers.get('access-control-allow-methods')).to.include('POST');
+        expect(preflight.headers.get('access-control-allow-headers')).to.include('Authorization');
+        const refused = await c.get('/v1/hunts', { headers: { origin: 'https://evil.example' } });
+        expect(refused.headers.get('access-control-allow-origin')).to.equal(null);
+      } finally {
+        await other.stop();
+      }
+    });
+  });
+
   describe('health', () => {
     it('serves /healthz, /readyz with the database state, and /metrics', async () => {
       expect((await client.get('/healthz')).status).to.equal(200);

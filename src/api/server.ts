@@ -15,6 +15,7 @@ import { ApiError, sendError } from './api-error.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { createApp } from './app.ts';
 import { PlayerDirectory } from './player-directory.ts';
+import { applyResponseHeaders } from './response-headers.ts';
 import { matchSnapshotRoute, serveSnapshot } from './snapshot-routes.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 
@@ -76,6 +77,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
 
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
+    if (applyResponseHeaders(req, res, config.corsOrigins)) return;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);

@@ -27,6 +27,8 @@ export interface Config {
   refreshHeartbeatSeconds: number;
   /** Seconds a refresh may stay active before pg-boss retries it elsewhere. */
   refreshExpireSeconds: number;
+  /** Origins allowed to read responses in a browser (CORS); empty: none, "*": any. */
+  corsOrigins: string[];
   logLevel: LogLevel;
 }
 
@@ -69,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bossSuperviseIntervalSeconds: int(env, 'BOSS_SUPERVISE_INTERVAL_SECONDS', 10, 1),
     refreshHeartbeatSeconds: int(env, 'REFRESH_HEARTBEAT_SECONDS', 10, 10),
     refreshExpireSeconds: int(env, 'REFRESH_EXPIRE_SECONDS', 300, 1),
+    corsOrigins: (text(env, 'CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     logLevel,
   };
 }
