@@ -110,9 +110,12 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     // Stop accepting, let in-flight requests finish, close idle keep-alive sockets; a request
     // still running after 10 s is cut.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A keep-alive socket turns idle when its last response is sent: close those as they appear.
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     server.closeIdleConnections();
     const forced = setTimeout(() => server.closeAllConnections(), 10_000);
     await closed;
+    clearInterval(idle);
     clearTimeout(forced);
   });
   const address = server.address();
