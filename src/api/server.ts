@@ -89,13 +89,17 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
         Number(process.hrtime.bigint() - started) / 1e9);
     });
     if (match) {
-      const pending = serveSnapshot({ store, players, onLookup: metrics.snapshotLookup }, req, res, match, q === -1 ? '' : url.slice(q + 1));
-      if (pending) {
-        pending.catch((err: unknown) => {
-          log.error('snapshot route failed', { err });
-          if (!res.headersSent) sendError(res, new ApiError(500, 'internal', 'internal error'));
-          else res.destroy();
-        });
+      // Never let a bug here escape the request handler: that would take the process down.
+      const failed = (err: unknown) => {
+        log.error('snapshot route failed', { err });
+        if (!res.headersSent) sendError(res, new ApiError(500, 'internal', 'internal error'));
+        else res.destroy();
+      };
+      try {
+        serveSnapshot({ store, players, onLookup: metrics.snapshotLookup }, req, res, match, q === -1 ? '' : url.slice(q + 1))
+          ?.catch(failed);
+      } catch (err) {
+        failed(err);
       }
       return;
     }

@@ -33,15 +33,15 @@ class PublishBatch {
     this.now = now;
   }
 
-  /** Queues the draft if its content changed; returns the stamp it is (or stays) published with. */
-  put(draft: DocumentDraft, huntId: string | null, current?: Stamp): { stamp: Stamp; changed: boolean } | undefined {
+  /** Queues the draft if its content changed; returns its new stamp then, undefined when unchanged. */
+  put(draft: DocumentDraft, huntId: string | null): Stamp | undefined {
     const hash = contentHash(draft.content);
     const old = this.existing.get(draft.key);
     this.existing.delete(draft.key);
-    if (old?.alive && old.content_hash.equals(hash)) return current ? { stamp: current, changed: false } : undefined;
+    if (old?.alive && old.content_hash.equals(hash)) return undefined;
     const stamp = { version: (old?.version ?? 0) + 1, generatedAt: this.now.toISOString() };
     this.writes.push({ key: draft.key, kind: draft.kind, huntId, version: stamp.version, hash, body: serialize(draft.content, stamp), generatedAt: this.now });
-    return { stamp, changed: true };
+    return stamp;
   }
 
   /** A derived document (a leaderboard page) written with its parent's stamp. */
@@ -116,13 +116,13 @@ export async function publishHunt(
   if (docs) {
     batch.put(docs.detail, huntId);
     const board = docs.leaderboard.content;
-    const result = batch.put(docs.leaderboard, huntId);
+    const boardStamp = batch.put(docs.leaderboard, huntId);
     const pages = pageCount(board);
     for (let page = 0; page < pages; page++) {
       const key = docKeys.leaderboardPage(slug, page);
-      if (result?.changed) {
-        const body = leaderboardPage(board, LEADERBOARD_PAGE_SIZE, page * LEADERBOARD_PAGE_SIZE, result.stamp);
-        batch.putDerived(key, 'leaderboard_page', huntId, body, result.stamp);
+      if (boardStamp) {
+        const body = leaderboardPage(board, LEADERBOARD_PAGE_SIZE, page * LEADERBOARD_PAGE_SIZE, boardStamp);
+        batch.putDerived(key, 'leaderboard_page', huntId, body, boardStamp);
       } else {
         batch.keep(key);
       }

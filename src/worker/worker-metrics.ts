@@ -6,6 +6,14 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Pool } from '../core/db.ts';
 import { REFRESH_QUEUES } from '../core/queues.ts';
 
+/**
+ * A gauge read from the database keeps its last value when the database is unreachable, so the
+ * rest of /metrics (and the worker's own health) is still scraped during an outage.
+ */
+async function readingDatabase(read: () => Promise<void>): Promise<void> {
+  try { await read(); } catch { /* keep the last value */ }
+}
+
 export interface WorkerMetrics {
   refreshDuration: Histogram<'queue' | 'outcome'>;
   refreshed(queue: string, documents: number): void;
@@ -44,8 +52,10 @@ export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss
     help: 'Hunts whose documents are behind their base tables (the dirty backlog).',
     registers: [registry],
     async collect() {
-      const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from dirty_hunts');
-      this.set(rows[0]?.n ?? 0);
+      await readingDatabase(async () => {
+        const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from dirty_hunts');
+        this.set(rows[0]?.n ?? 0);
+      });
     },
   });
   new Gauge({
@@ -53,9 +63,11 @@ export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss
     help: 'Age of the oldest dirty hunt (0 when none).',
     registers: [registry],
     async collect() {
-      const { rows } = await pool.query<{ age: number | null }>(
-        'select extract(epoch from clock_timestamp() - min(dirty_since))::float8 as age from dirty_hunts');
-      this.set(rows[0]?.age ?? 0);
+      await readingDatabase(async () => {
+        const { rows } = await pool.query<{ age: number | null }>(
+          'select extract(epoch from clock_timestamp() - min(dirty_since))::float8 as age from dirty_hunts');
+        this.set(rows[0]?.age ?? 0);
+      });
     },
   });
   new Gauge({
@@ -64,12 +76,14 @@ export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {
-      for (const queue of REFRESH_QUEUES) {
-        const stats = (await boss.getQueueStats(queue)).at(-1);
-        this.set({ queue, state: 'queued' }, stats?.queuedCount ?? 0);
-        this.set({ queue, state: 'active' }, stats?.activeCount ?? 0);
-        this.set({ queue, state: 'failed' }, stats?.failedCount ?? 0);
-      }
+      await readingDatabase(async () => {
+        for (const queue of REFRESH_QUEUES) {
+          const stats = (await boss.getQueueStats(queue)).at(-1);
+          this.set({ queue, state: 'queued' }, stats?.queuedCount ?? 0);
+          this.set({ queue, state: 'active' }, stats?.activeCount ?? 0);
+          this.set({ queue, state: 'failed' }, stats?.failedCount ?? 0);
+        }
+      });
     },
   });
   new Gauge({
@@ -78,14 +92,16 @@ export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss
     labelNames: ['hunt'] as const,
     registers: [registry],
     async collect() {
-      const { rows } = await pool.query<{ slug: string; players: number }>(
-        `select h.slug,
-                (select count(distinct s.player_id) from submissions s
-                  where s.hunt_id = h.id and s.submitted_at > now() - interval '10 minutes')::int as players
-           from hunts h where h.status = 'live'`);
-      // Only live hunts: a hunt that ended drops out instead of lingering at its last value.
-      this.reset();
-      for (const row of rows) this.set({ hunt: row.slug }, row.players);
+      await readingDatabase(async () => {
+        const { rows } = await pool.query<{ slug: string; players: number }>(
+          `select h.slug,
+                  (select count(distinct s.player_id) from submissions s
+                    where s.hunt_id = h.id and s.submitted_at > now() - interval '10 minutes')::int as players
+             from hunts h where h.status = 'live'`);
+        // Only live hunts: a hunt that ended drops out instead of lingering at its last value.
+        this.reset();
+        for (const row of rows) this.set({ hunt: row.slug }, row.players);
+      });
     },
   });
   return {
