@@ -3,17 +3,28 @@
 import type { AnswerHasher } from '../core/answer-hash.ts';
 import { NORMALIZATION_VERSION, normalizeAnswer } from '../core/answer-hash.ts';
 import type { Pool } from '../core/db.ts';
-import { maybeOne, withTransaction } from '../core/db.ts';
+import { maybeOne, withTransaction, type Queryable } from '../core/db.ts';
 import { markHuntDirty } from '../core/dirty.ts';
 import type { HuntStatus } from '../core/documents.ts';
 import { ApiError, notFound } from './api-error.ts';
 
 export interface AnswerResult { correct: boolean; alreadyFound: boolean; points: number }
 
+export interface GuessLimits {
+  freeWrongPerClue: number;
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+  maxPerMinute: number;
+}
+
+const rateLimited = (seconds: number, message: string) =>
+  new ApiError(429, 'rate_limited', message, { 'retry-after': String(Math.max(1, Math.ceil(seconds))) });
+
 interface Target { hunt_id: string; status: HuntStatus; clue_id: string | null; points: number | null }
 
 export async function submitAnswer(
-  pool: Pool, hasher: AnswerHasher, args: { slug: string; clueId: string; playerId: string; answer: string },
+  pool: Pool, hasher: AnswerHasher, limits: GuessLimits,
+  args: { slug: string; clueId: string; playerId: string; answer: string },
 ): Promise<AnswerResult> {
   const normalized = normalizeAnswer(args.answer);
   if (normalized === '') throw new ApiError(400, 'invalid_body', 'answer: nothing is left after normalization');
@@ -39,12 +50,16 @@ export async function submitAnswer(
         || (hunt!.ends_at && now >= hunt!.ends_at.getTime())) {
       throw new ApiError(409, 'hunt_not_live', 'the hunt is not accepting answers now');
     }
-    const { rows: [check] } = await tx.query<{ correct: boolean; found: boolean }>(
+    const { rows: [check] } = await tx.query<{ correct: boolean; found: boolean; repeat: boolean | null }>(
       `select exists(select 1 from clue_answers
                       where clue_id = $1 and key_id = $2 and norm_version = $3 and answer_hash = $4) as correct,
-              exists(select 1 from finds where player_id = $5 and clue_id = $1) as found`,
+              exists(select 1 from finds where player_id = $5 and clue_id = $1) as found,
+              (select true from submissions where player_id = $5 and clue_id = $1 and guess_hash = $4) as repeat`,
       [clueId, hasher.keyId, NORMALIZATION_VERSION, guess, args.playerId]);
     const correct = check!.correct;
+    // A guess made before costs nothing and changes nothing: the same answer as the first time.
+    if (check!.repeat) return { correct, alreadyFound: check!.found, points: 0 };
+    await enforceGuessLimits(tx, limits, args.playerId, clueId);
     // A first answer makes the player a participant, which the hunt's playerCount shows.
     const joined = (await tx.query(
       `insert into hunt_participants (hunt_id, player_id) values ($1, $2) on conflict do nothing`,
@@ -55,6 +70,7 @@ export async function submitAnswer(
        on conflict (player_id, clue_id, guess_hash) do nothing`,
       [huntId, clueId, args.playerId, hasher.keyId, guess, correct]);
     if (!correct) {
+      await recordWrongGuess(tx, limits, args.playerId, clueId);
       if (joined) await markHuntDirty(tx, huntId);
       return { correct, alreadyFound: check!.found, points: 0 };
     }
@@ -77,4 +93,41 @@ export async function submitAnswer(
     await markHuntDirty(tx, huntId);
     return { correct, alreadyFound: false, points };
   });
+}
+
+/**
+ * Refuses a new guess (429 with Retry-After) when the player is over the per-minute cap across all
+ * clues, or inside the back-off of this clue. State lives in the database, so the limits hold
+ * across every API process; the caller's transaction rolls back with the refusal.
+ */
+async function enforceGuessLimits(tx: Queryable, limits: GuessLimits, playerId: string, clueId: string): Promise<void> {
+  const { rows: [window] } = await tx.query<{ guesses: number; reset_in: number }>(
+    `insert into player_guess_windows as w (player_id, window_start, guesses)
+     values ($1, date_trunc('minute', clock_timestamp()), 1)
+     on conflict (player_id) do update set
+       guesses = case when w.window_start = excluded.window_start then w.guesses + 1 else 1 end,
+       window_start = excluded.window_start
+     returning guesses, extract(epoch from window_start + interval '1 minute' - clock_timestamp())::float8 as reset_in`,
+    [playerId]);
+  if (window!.guesses > limits.maxPerMinute) {
+    throw rateLimited(window!.reset_in, `at most ${limits.maxPerMinute} new guesses per minute`);
+  }
+  const { rows: [clue] } = await tx.query<{ wait: number | null }>(
+    `select extract(epoch from blocked_until - clock_timestamp())::float8 as wait
+       from guess_limits where player_id = $1 and clue_id = $2 for update`, [playerId, clueId]);
+  if (clue?.wait !== null && clue?.wait !== undefined && clue.wait > 0) {
+    throw rateLimited(clue.wait, 'too many wrong guesses for this clue; wait before guessing again');
+  }
+}
+
+/** Counts a wrong guess; past the free ones, each starts a back-off twice as long as the last. */
+async function recordWrongGuess(tx: Queryable, limits: GuessLimits, playerId: string, clueId: string): Promise<void> {
+  await tx.query(
+    `insert into guess_limits as g (player_id, clue_id, wrong_guesses, blocked_until)
+     values ($1, $2, 1, case when 1 > $3::int then clock_timestamp() + least($5::float8, $4::float8) * interval '1 second' end)
+     on conflict (player_id, clue_id) do update set
+       wrong_guesses = g.wrong_guesses + 1,
+       blocked_until = case when g.wrong_guesses + 1 > $3::int
+         then clock_timestamp() + least($5::float8, $4::float8 * power(2, g.wrong_guesses - $3::int)) * interval '1 second' end`,
+    [playerId, clueId, limits.freeWrongPerClue, limits.backoffBaseSeconds, limits.backoffMaxSeconds]);
 }

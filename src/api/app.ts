@@ -5,11 +5,11 @@ import type { PgBoss } from 'pg-boss';
 import type { Registry } from 'prom-client';
 import type { AnswerHasher } from '../core/answer-hash.ts';
 import type { Pool } from '../core/db.ts';
-import { isConnectionError, one } from '../core/db.ts';
+import { isConnectionError, one, withTransaction } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
 import { bearerToken, hashToken, newToken, tokensEqual } from '../core/tokens.ts';
 import { ApiError, notFound, sendError, unauthorized, unavailable } from './api-error.ts';
-import { submitAnswer } from './answer-submission.ts';
+import { submitAnswer, type GuessLimits } from './answer-submission.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
@@ -29,6 +29,10 @@ export interface AppContext {
   adminToken: string;
   registry: Registry;
   metrics: ApiMetrics;
+  guessLimits: GuessLimits;
+  registerRateLimit: number;
+  /** Client addresses from X-Forwarded-For (only behind a trusted proxy). */
+  trustProxy: boolean;
   log: Logger;
 }
 
@@ -62,6 +66,7 @@ function param(req: Request, name: string): string {
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', ctx.trustProxy);
   app.set('etag', false);
   // A body that cannot be read is remembered, not answered at once: each route decides when it
   // matters (the answers route checks the token first, as its contract says).
@@ -112,9 +117,24 @@ export function createApp(ctx: AppContext): express.Express {
     const input = parseBody(registerPlayerBody, body(req));
     const token = newToken();
     try {
-      const player = await one<{ id: string; handle: string }>(ctx.pool,
-        `insert into players (handle, display_name, token_hash) values ($1, $2, $3) returning id, handle`,
-        [input.handle, input.displayName ?? input.handle, hashToken(token)]);
+      const player = await withTransaction(ctx.pool, async (tx) => {
+        // Registrations per client address per minute, counted in the database (all processes).
+        const { rows: [window] } = await tx.query<{ registrations: number; reset_in: number }>(
+          `insert into registration_windows as w (address, window_start, registrations)
+           values ($1, date_trunc('minute', clock_timestamp()), 1)
+           on conflict (address) do update set
+             registrations = case when w.window_start = excluded.window_start then w.registrations + 1 else 1 end,
+             window_start = excluded.window_start
+           returning registrations, extract(epoch from window_start + interval '1 minute' - clock_timestamp())::float8 as reset_in`,
+          [req.ip ?? req.socket.remoteAddress ?? 'unknown']);
+        if (window!.registrations > ctx.registerRateLimit) {
+          throw new ApiError(429, 'rate_limited', `at most ${ctx.registerRateLimit} registrations per minute from one address`,
+            { 'retry-after': String(Math.max(1, Math.ceil(window!.reset_in))) });
+        }
+        return one<{ id: string; handle: string }>(tx,
+          `insert into players (handle, display_name, token_hash) values ($1, $2, $3) returning id, handle`,
+          [input.handle, input.displayName ?? input.handle, hashToken(token)]);
+      });
       ctx.players.remember(player);
       privateResponse(res).status(201).json({ id: player.id, handle: player.handle, token });
     } catch (err) {
@@ -131,7 +151,7 @@ export function createApp(ctx: AppContext): express.Express {
       const input = parseBody(submitAnswerBody, body(req));
       const slug = slugParam(req);
       const clueId = requireUuid(param(req, 'clueId'), 'clueId');
-      const result = await submitAnswer(ctx.pool, ctx.hasher, { slug, clueId, playerId: player.id, answer: input.answer });
+      const result = await submitAnswer(ctx.pool, ctx.hasher, ctx.guessLimits, { slug, clueId, playerId: player.id, answer: input.answer });
       ctx.metrics.answer(!result.correct ? 'wrong' : result.alreadyFound ? 'already_found' : 'find', slug);
       privateResponse(res).json(result);
     } catch (err) {

@@ -71,7 +71,15 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   const metrics = createApiMetrics(registry, store, () => store.loaded);
   const players = new PlayerDirectory(pool);
   const hasher = createAnswerHasher(config.answerHashKey);
-  const app = createApp({ pool, boss, store, players, hasher, adminToken: config.adminToken, registry, metrics, log });
+  const app = createApp({
+    pool, boss, store, players, hasher, adminToken: config.adminToken, registry, metrics, log,
+    guessLimits: {
+      freeWrongPerClue: config.guessFreeWrongPerClue, backoffBaseSeconds: config.guessBackoffBaseSeconds,
+      backoffMaxSeconds: config.guessBackoffMaxSeconds, maxPerMinute: config.guessMaxPerMinute,
+    },
+    registerRateLimit: config.registerRateLimit,
+    trustProxy: config.trustProxy,
+  });
   resources.add('snapshot store', () => store.stop());
   await store.start();
 

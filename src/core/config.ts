@@ -27,6 +27,17 @@ export interface Config {
   refreshHeartbeatSeconds: number;
   /** Seconds a refresh may stay active before pg-boss retries it elsewhere. */
   refreshExpireSeconds: number;
+  /** Wrong guesses per player and clue before the back-off starts. */
+  guessFreeWrongPerClue: number;
+  /** First back-off after the free wrong guesses; doubles with each further wrong guess. */
+  guessBackoffBaseSeconds: number;
+  guessBackoffMaxSeconds: number;
+  /** New guesses per player per minute across all clues. */
+  guessMaxPerMinute: number;
+  /** Registrations per client address per minute. */
+  registerRateLimit: number;
+  /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
+  trustProxy: boolean;
   /** Origins allowed to read responses in a browser (CORS); empty: none, "*": any. */
   corsOrigins: string[];
   logLevel: LogLevel;
@@ -45,6 +56,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -71,6 +90,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bossSuperviseIntervalSeconds: int(env, 'BOSS_SUPERVISE_INTERVAL_SECONDS', 10, 1),
     refreshHeartbeatSeconds: int(env, 'REFRESH_HEARTBEAT_SECONDS', 10, 10),
     refreshExpireSeconds: int(env, 'REFRESH_EXPIRE_SECONDS', 300, 1),
+    guessFreeWrongPerClue: int(env, 'GUESS_FREE_WRONG_PER_CLUE', 5, 0),
+    guessBackoffBaseSeconds: int(env, 'GUESS_BACKOFF_BASE_SECONDS', 2, 1),
+    guessBackoffMaxSeconds: int(env, 'GUESS_BACKOFF_MAX_SECONDS', 300, 1),
+    guessMaxPerMinute: int(env, 'GUESS_MAX_PER_MINUTE', 30, 1),
+    registerRateLimit: int(env, 'REGISTER_RATE_LIMIT', 30, 1),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     corsOrigins: (text(env, 'CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     logLevel,
   };

@@ -22,6 +22,10 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     dirtySweepIntervalMs: 200,
     snapshotPollIntervalMs: 500,
     bossSuperviseIntervalSeconds: 2,
+    // Tests register many players and guess a lot from one address; abuse-limits.test.ts sets its own.
+    registerRateLimit: 1_000_000,
+    guessMaxPerMinute: 1_000_000,
+    guessFreeWrongPerClue: 1_000_000,
     logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'error',
     ...overrides,
   };
