@@ -64,6 +64,6 @@ describe('migrations', () => {
     const applied = results.map((r) => JSON.parse(r.output.trim().split('\n').pop()!));
     // Exactly one process applied the schema; the others found it done.
     expect(applied.filter((a) => a.appliedMigrations.length > 0)).to.have.length(1);
-    expect((await schemaState(db.url)).migrations).to.deep.equal(['001_core']);
+    expect((await schemaState(db.url)).migrations).to.deep.equal(['001_core', '002_abuse_limits']);
   });
 });
