@@ -349,6 +349,11 @@ describe('HTTP API contract', () => {
 
       const full = await client.post('/v1/admin/refresh', undefined, { token: ADMIN_TOKEN });
       expect(full.status).to.equal(202);
+      expect((await client.get(`/v1/admin/jobs/${full.body.jobId}`, { token: ADMIN_TOKEN })).body.name).to.equal('full-rebuild');
+      // A body that is not JSON is refused, not mistaken for "no body, rebuild everything".
+      const form = await client.request('POST', '/v1/admin/refresh', { raw: 'hunt=contract-hunt', token: ADMIN_TOKEN, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(form.status).to.equal(400);
+      expect(form.body.error).to.equal('invalid_body');
       expect((await client.post('/v1/admin/refresh', { hunt: 'missing-hunt' }, { token: ADMIN_TOKEN })).status).to.equal(404);
       expect((await client.get('/v1/admin/jobs/00000000-0000-4000-8000-000000000000', { token: ADMIN_TOKEN })).status).to.equal(404);
     });

@@ -224,7 +224,8 @@ describe('grafana dashboards', () => {
     expect(hunt!.multi, 'multi').to.equal(true);
     expect(hunt!.includeAll, 'includeAll').to.equal(true);
     const query = typeof hunt!.query === 'string' ? hunt!.query : (hunt!.query as { query?: unknown }).query;
-    expect(query).to.equal('label_values(treasure_hunt_answers_total, hunt)');
+    // From the worker's gauge, which lists exactly the live hunts (counters keep ended hunts).
+    expect(query).to.equal('label_values(treasure_hunt_active_players, hunt)');
     for (const panel of allPanels(dashboard)) {
       for (const target of panel.targets ?? []) {
         const selectors = String(target.expr).match(/treasure_hunt_[a-z_]+(\{[^}]*\})?/g) ?? [];

@@ -110,9 +110,8 @@ create table dirty_hunts (
   dirty_since timestamptz not null default clock_timestamp()
 );
 
--- Per published hunt: what the hunts index shows of it, as of its last publish (so the index never
--- runs ahead of the hunt's own documents), and when that was, so a full rebuild working from
--- materialized views taken earlier never overwrites a newer per-hunt publish.
+-- Per published hunt: what the hunts index shows of it, as of its last publish, so the index never
+-- runs ahead of the hunt's own documents; and when that publish was.
 create table hunt_publications (
   hunt_id      uuid primary key references hunts on delete cascade,
   published_at timestamptz not null,

@@ -46,6 +46,11 @@ function bodyError(err: unknown): ApiError {
   return new ApiError(400, 'invalid_body', 'the body could not be read');
 }
 
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** A slug path parameter; a malformed one cannot name a hunt. */
 function slugParam(req: Request): string {
   const slug = param(req, 'slug');
@@ -73,6 +78,10 @@ export function createApp(ctx: AppContext): express.Express {
   const json = express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] });
   app.use((req, res, next) => json(req, res, (err?: unknown) => {
     if (err) bodyErrors.set(req, bodyError(err));
+    // A body express.json left alone (another content type) is not an empty body.
+    else if (req.body === undefined && hasBody(req)) {
+      bodyErrors.set(req, new ApiError(400, 'invalid_body', 'the body must be JSON (Content-Type: application/json)'));
+    }
     next();
   }));
   const body = (req: Request): unknown => {

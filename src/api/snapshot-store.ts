@@ -30,8 +30,6 @@ interface DocumentRow {
 }
 
 export interface StoreEvents {
-  /** A document was installed in memory (for staleness and install metrics). */
-  onInstall?: (doc: ServedDocument) => void;
   onNotice?: (notice: PublishNotice) => void;
   /** A publish announced by NOTIFY is now installed in memory. */
   onPublishInstalled?: (notice: PublishNotice) => void;
@@ -43,7 +41,6 @@ export class SnapshotStore {
   loaded = false;
   databaseUp = false;
   lastSeq = 0;
-  lastLoadAt = 0;
 
   private readonly listener: NotificationListener;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -135,7 +132,6 @@ export class SnapshotStore {
       throw err;
     }
     this.databaseUp = true;
-    this.lastLoadAt = Date.now();
     // Install synchronously: no request can run between two of these rows.
     for (const row of rows) this.install(row);
     if (rows.length > 0) this.lastSeq = rows[rows.length - 1]!.published_seq;
@@ -171,6 +167,5 @@ export class SnapshotStore {
         content: { hunt: parsed.hunt, entries: parsed.entries, total: parsed.total },
       });
     }
-    this.events.onInstall?.(doc);
   }
 }

@@ -16,7 +16,7 @@ const env = await prepareLocalEnvironment(config, say);
 
 const pool = createPool(env.databaseUrl, 2, 'start');
 await migrate(pool);
-if (process.env.SEED_DEMO !== 'false') {
+if (config.seedDemo) {
   const { seeded } = await seedDemo(pool, createAnswerHasher(env.answerHashKey));
   if (seeded) say('seeded the demo hunts (every clue\'s answer is "gold <position>")');
 }

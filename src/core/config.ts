@@ -38,6 +38,8 @@ export interface Config {
   registerRateLimit: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
   trustProxy: boolean;
+  /** npm start seeds the demo hunts into an empty database. */
+  seedDemo: boolean;
   /** Origins allowed to read responses in a browser (CORS); empty: none, "*": any. */
   corsOrigins: string[];
   logLevel: LogLevel;
@@ -96,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     guessMaxPerMinute: int(env, 'GUESS_MAX_PER_MINUTE', 30, 1),
     registerRateLimit: int(env, 'REGISTER_RATE_LIMIT', 30, 1),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    seedDemo: bool(env, 'SEED_DEMO', true),
     corsOrigins: (text(env, 'CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     logLevel,
   };

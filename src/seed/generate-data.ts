@@ -161,11 +161,7 @@ export async function generateData(pool: Pool, hasher: AnswerHasher, spec: SeedS
            from seed_finds f join clues c on c.id = f.clue_id`, [hasher.keyId, answerHashes])).rowCount ?? 0);
     }
     await step('re-created foreign keys and indexes', async () => {
-      for (const statement of deferred) {
-        const t = performance.now();
-        await tx.query(statement);
-        if (process.env.SEED_VERBOSE) progress(`    ${Math.round(performance.now() - t)} ms  ${statement.slice(0, 110)}`);
-      }
+      for (const statement of deferred) await tx.query(statement);
     });
     await step('dirty marks', async () => (await tx.query(
       `insert into dirty_hunts (hunt_id) select unnest($1::uuid[])

@@ -22,8 +22,10 @@ export async function refreshHunt(pool: Pool, huntId: string): Promise<RefreshOu
     // One snapshot for every read, so the documents agree with each other. The generation is read
     // in it too: a change committed after the snapshot bumps it, and the hunt stays dirty.
     const read = await inSnapshot(client, async () => {
-      const dirty = await maybeOne<{ generation: number; since_ms: number }>(client,
-        `select generation, (extract(epoch from dirty_since) * 1000)::int8 as since_ms from dirty_hunts where hunt_id = $1`, [huntId]);
+      // now() is the snapshot's start: every change committed before it is in what we read.
+      const dirty = await maybeOne<{ generation: number; since_ms: number; snapshot_at: Date }>(client,
+        `select generation, (extract(epoch from dirty_since) * 1000)::int8 as since_ms, now() as snapshot_at
+           from dirty_hunts where hunt_id = $1`, [huntId]);
       const hunt = await loadHunt(client, huntId);
       const rows = hunt && hunt.status !== 'draft' ? await loadHuntRows(client, hunt) : null;
       return { dirty, hunt, rows };
@@ -39,7 +41,12 @@ export async function refreshHunt(pool: Pool, huntId: string): Promise<RefreshOu
       });
       const index = await publishHuntsIndex(client, seq);
       if (dirty) {
-        await client.query('delete from dirty_hunts where hunt_id = $1 and generation = $2', [huntId, dirty.generation]);
+        const { rowCount } = await client.query('delete from dirty_hunts where hunt_id = $1 and generation = $2', [huntId, dirty.generation]);
+        // Changed again meanwhile: the hunt stays dirty, but only for what came after our snapshot
+        // (otherwise a busy hunt's dirty_since would never move and staleness would read forever-growing).
+        if (rowCount === 0) {
+          await client.query('update dirty_hunts set dirty_since = greatest(dirty_since, $2) where hunt_id = $1', [huntId, dirty.snapshot_at]);
+        }
       }
       const changed = result.changed + index.changed;
       const durationMs = performance.now() - started;
