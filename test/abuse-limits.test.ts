@@ -80,7 +80,7 @@ describe('abuse limits', function () {
       // Earlier tests in this file registered players from this address in this minute.
       const admin = new pg.Client({ connectionString: db.url });
       await admin.connect();
-      await admin.query('delete from registration_windows');
+      await admin.query(`delete from rate_windows where scope = 'register'`);
       await admin.end();
       const c = new Client(limited.url);
       const statuses = [];

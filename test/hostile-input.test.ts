@@ -4,20 +4,10 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { Client } from './support/client.ts';
+import { seededRandom } from './support/seeded-random.ts';
 import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
 import { createHunt, registerPlayer } from './support/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE_STRINGS = [
   "'; drop table players; --", "' or '1'='1", '$1', '%00', '\u0000', '../../etc/passwd', '..%2f..%2f', '%2e%2e/',
@@ -62,7 +52,7 @@ describe('hostile input', function () {
     const player = await registerPlayer(client, 'defender');
     await eventually(async () => ((await client.get('/v1/hunts/fortress')).status === 200 ? true : undefined), 'published');
     const before = await tableCounts();
-    const rnd = random(1234);
+    const rnd = seededRandom(1234);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     // A lone surrogate cannot be URI-encoded; send a malformed escape in its place.
     const segment = () => {

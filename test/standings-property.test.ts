@@ -5,22 +5,11 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { Client } from './support/client.ts';
+import { seededRandom } from './support/seeded-random.ts';
 import { eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
 import { referenceRanking } from './support/reference-ranking.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
-
-/** mulberry32: small, seedable, good enough to shuffle test inputs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('standings property', function () {
   this.timeout(180_000);
@@ -45,7 +34,7 @@ describe('standings property', function () {
   const seeds = process.env.PROPERTY_SEED ? [Number(process.env.PROPERTY_SEED)] : [11, 29, 47];
   for (const seed of seeds) {
     it(`serves standings equal to the base tables after random answer sequences (seed ${seed})`, async () => {
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
       const hunts: { spec: { answers: string[]; points: number }[]; created: Awaited<ReturnType<typeof createHunt>> }[] = [];
       for (let h = 0; h < 3; h++) {

@@ -10,16 +10,13 @@ create table guess_limits (
   primary key (player_id, clue_id)
 );
 
--- Per player: new guesses in the current minute, across all clues (stops sweeping many clues).
-create table player_guess_windows (
-  player_id    uuid primary key references players on delete cascade,
+-- Fixed one-minute windows of counted events, per scope and key: new guesses per player
+-- (scope 'guess', across all clues, stops sweeping) and registrations per client address
+-- (scope 'register').
+create table rate_windows (
+  scope        text not null,
+  key          text not null,
   window_start timestamptz not null,
-  guesses      integer not null
-);
-
--- Per client address: registrations in the current minute.
-create table registration_windows (
-  address       text primary key,
-  window_start  timestamptz not null,
-  registrations integer not null
+  hits         integer not null,
+  primary key (scope, key)
 );

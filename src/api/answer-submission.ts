@@ -7,6 +7,7 @@ import { maybeOne, withTransaction, type Queryable } from '../core/db.ts';
 import { markHuntDirty } from '../core/dirty.ts';
 import type { HuntStatus } from '../core/documents.ts';
 import { ApiError, notFound } from './api-error.ts';
+import { countInMinute, rateLimited } from './rate-window.ts';
 
 export interface AnswerResult { correct: boolean; alreadyFound: boolean; points: number }
 
@@ -17,8 +18,6 @@ export interface GuessLimits {
   maxPerMinute: number;
 }
 
-const rateLimited = (seconds: number, message: string) =>
-  new ApiError(429, 'rate_limited', message, { 'retry-after': String(Math.max(1, Math.ceil(seconds))) });
 
 interface Target { hunt_id: string; status: HuntStatus; clue_id: string | null; points: number | null }
 
@@ -101,17 +100,7 @@ export async function submitAnswer(
  * across every API process; the caller's transaction rolls back with the refusal.
  */
 async function enforceGuessLimits(tx: Queryable, limits: GuessLimits, playerId: string, clueId: string): Promise<void> {
-  const { rows: [window] } = await tx.query<{ guesses: number; reset_in: number }>(
-    `insert into player_guess_windows as w (player_id, window_start, guesses)
-     values ($1, date_trunc('minute', clock_timestamp()), 1)
-     on conflict (player_id) do update set
-       guesses = case when w.window_start = excluded.window_start then w.guesses + 1 else 1 end,
-       window_start = excluded.window_start
-     returning guesses, extract(epoch from window_start + interval '1 minute' - clock_timestamp())::float8 as reset_in`,
-    [playerId]);
-  if (window!.guesses > limits.maxPerMinute) {
-    throw rateLimited(window!.reset_in, `at most ${limits.maxPerMinute} new guesses per minute`);
-  }
+  await countInMinute(tx, 'guess', playerId, limits.maxPerMinute, `at most ${limits.maxPerMinute} new guesses per minute`);
   const { rows: [clue] } = await tx.query<{ wait: number | null }>(
     `select extract(epoch from blocked_until - clock_timestamp())::float8 as wait
        from guess_limits where player_id = $1 and clue_id = $2 for update`, [playerId, clueId]);

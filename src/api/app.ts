@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import { bearerToken, hashToken, newToken, tokensEqual } from '../core/tokens.ts';
 import { ApiError, notFound, sendError, unauthorized, unavailable } from './api-error.ts';
 import { submitAnswer, type GuessLimits } from './answer-submission.ts';
+import { countInMinute } from './rate-window.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
@@ -128,18 +129,8 @@ export function createApp(ctx: AppContext): express.Express {
     try {
       const player = await withTransaction(ctx.pool, async (tx) => {
         // Registrations per client address per minute, counted in the database (all processes).
-        const { rows: [window] } = await tx.query<{ registrations: number; reset_in: number }>(
-          `insert into registration_windows as w (address, window_start, registrations)
-           values ($1, date_trunc('minute', clock_timestamp()), 1)
-           on conflict (address) do update set
-             registrations = case when w.window_start = excluded.window_start then w.registrations + 1 else 1 end,
-             window_start = excluded.window_start
-           returning registrations, extract(epoch from window_start + interval '1 minute' - clock_timestamp())::float8 as reset_in`,
-          [req.ip ?? req.socket.remoteAddress ?? 'unknown']);
-        if (window!.registrations > ctx.registerRateLimit) {
-          throw new ApiError(429, 'rate_limited', `at most ${ctx.registerRateLimit} registrations per minute from one address`,
-            { 'retry-after': String(Math.max(1, Math.ceil(window!.reset_in))) });
-        }
+        await countInMinute(tx, 'register', req.ip ?? req.socket.remoteAddress ?? 'unknown', ctx.registerRateLimit,
+          `at most ${ctx.registerRateLimit} registrations per minute from one address`);
         return one<{ id: string; handle: string }>(tx,
           `insert into players (handle, display_name, token_hash) values ($1, $2, $3) returning id, handle`,
           [input.handle, input.displayName ?? input.handle, hashToken(token)]);
