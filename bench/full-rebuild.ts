@@ -34,7 +34,7 @@ async function rebuildFromMaterializedViews(pool: ReturnType<typeof createPool>,
       });
       await inTransaction(client, async () => {
         const seq = await beginPublish(client);
-        await publishHunt(client, seq, hunt, buildHuntDocuments(rows), { clueCount: rows.summary.clue_count, playerCount: rows.summary.player_count });
+        await publishHunt(client, seq, hunt, buildHuntDocuments(rows), 'all');
         await publishHuntsIndex(client, seq);
       });
     });
@@ -87,7 +87,7 @@ try {
   const mvViewMs = median(results.filter((r) => r.variant === 'materialized views').map((r) => r.viewMs!));
   const liveMs = median(results.filter((r) => r.variant === 'per-hunt live views').map((r) => r.ms));
   const one = performance.now();
-  await refreshHunt(pool, hunts[0]!);
+  await refreshHunt(pool, hunts[0]!, { full: true });
   const oneMs = performance.now() - one;
   const server = (await pool.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
   console.log(`\nPostgreSQL ${server}, ${os.cpus().length} cores, ${values.finds} finds, ${hunts.length} hunts, median of ${values.rounds}`);

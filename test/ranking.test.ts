@@ -20,7 +20,7 @@ async function fullLeaderboard(client: Client, slug: string) {
     version ??= res.body.version;
     expect(res.body.version, 'all pages from one version').to.equal(version);
     entries.push(...res.body.entries);
-    if (entries.length >= res.body.total) return { entries, total: res.body.total };
+    if (entries.length >= res.body.total) return { entries, total: res.body.total as number, version: version! };
   }
 }
 
@@ -114,8 +114,9 @@ describe('ranking', () => {
       for (const [playerId, expected] of reference.progress) {
         const res = await client.get(`/v1/hunts/${slug}/players/${playerId}`);
         expect(res.status).to.equal(200);
-        const { version, generatedAt, ...content } = res.body;
+        const { version, generatedAt, leaderboardVersion, ...content } = res.body;
         expect(version).to.be.a('number');
+        expect(leaderboardVersion).to.equal(served.version);
         expect(generatedAt).to.be.a('string');
         expect(content).to.deep.equal(expected);
       }

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { Client } from './support/client.ts';
 import { seededRandom } from './support/seeded-random.ts';
 import { eventually, startEngine, type Engine } from './support/engine.ts';
-import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
+import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
 import { referenceRanking } from './support/reference-ranking.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
@@ -63,15 +63,15 @@ describe('standings property', function () {
         const reference = await referenceRanking(pool, huntId);
         // Settled: nothing dirty for this hunt, and what is served is what the tables say.
         const served = await eventually(async () => {
-          const dirty = await pool.query('select 1 from dirty_hunts where hunt_id = $1', [huntId]);
-          if (dirty.rowCount) return undefined;
+          if (await unpublishedChanges(pool, huntId) > 0) return undefined;
           const res = await client.get(`/v1/hunts/${hunt.created.slug}/leaderboard?limit=100`);
           return res.body.total === reference.entries.length ? res.body : undefined;
         }, `hunt ${hunt.created.slug} settled`);
         expect(served.entries, `leaderboard of ${hunt.created.slug}`).to.deep.equal(reference.entries);
         for (const player of players) {
           const res = await client.get(`/v1/hunts/${hunt.created.slug}/players/${player.id}`);
-          const { version: _v, generatedAt: _g, ...content } = res.body;
+          const { version: _v, generatedAt: _g, leaderboardVersion, ...content } = res.body;
+          expect(leaderboardVersion, 'rank read from the served leaderboard').to.equal(served.version);
           const expected = reference.progress.get(player.id)
             ?? { playerId: player.id, handle: player.handle, rank: null, points: 0, cluesFound: 0, finds: [] };
           expect(content, `progress of ${player.handle} in ${hunt.created.slug}`).to.deep.equal(expected);

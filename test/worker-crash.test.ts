@@ -9,7 +9,7 @@ import pg from 'pg';
 import { startWorker, type WorkerHandle } from '../src/worker/worker.ts';
 import { Client } from './support/client.ts';
 import { eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
-import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
+import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
 const WORKER_MAIN = fileURLToPath(new URL('../src/worker/main.ts', import.meta.url));
@@ -87,9 +87,8 @@ describe('worker crash', function () {
       // must hold within a few seconds, not at this instant.
       await eventually(async () => {
         const { rows: [state] } = await pool.query(
-          `select (select count(*) from pgboss.job where name = 'refresh-hunt' and state = 'active')::int as active,
-                  (select count(*) from dirty_hunts)::int as dirty`);
-        return state.active === 0 && state.dirty === 0 ? true : undefined;
+          `select count(*)::int as active from pgboss.job where name = 'refresh-hunt' and state = 'active'`);
+        return state.active === 0 && await unpublishedChanges(pool) === 0 ? true : undefined;
       }, 'no active refresh and no dirty hunt left', 10_000);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -1,15 +1,20 @@
 // Recording an answer: the attempt, the player's participation, and on the first correct answer
-// a find, its score event and the hunt's dirty mark, all in one transaction.
+// a find and its score event, all in one transaction with the change row the worker's incremental
+// refresh publishes.
 import type { AnswerHasher } from '../core/answer-hash.ts';
 import { NORMALIZATION_VERSION, normalizeAnswer } from '../core/answer-hash.ts';
 import type { Pool } from '../core/db.ts';
 import { maybeOne, withTransaction, type Queryable } from '../core/db.ts';
-import { markHuntDirty } from '../core/dirty.ts';
+import type { ChangeNotice } from '../core/channels.ts';
+import { recordPlayerChange } from '../core/dirty.ts';
 import type { HuntStatus } from '../core/documents.ts';
 import { ApiError, notFound } from './api-error.ts';
 import { countInMinute, rateLimited } from './rate-window.ts';
 
 export interface AnswerResult { correct: boolean; alreadyFound: boolean; points: number }
+
+/** The response, and what to announce once it is committed (nothing when nothing changed). */
+export interface AnswerOutcome { result: AnswerResult; change?: ChangeNotice }
 
 export interface GuessLimits {
   freeWrongPerClue: number;
@@ -23,8 +28,8 @@ interface Target { hunt_id: string; status: HuntStatus; clue_id: string | null; 
 
 export async function submitAnswer(
   pool: Pool, hasher: AnswerHasher, limits: GuessLimits,
-  args: { slug: string; clueId: string; playerId: string; answer: string },
-): Promise<AnswerResult> {
+  args: { slug: string; clueId: string; playerId: string; handle: string; answer: string },
+): Promise<AnswerOutcome> {
   const normalized = normalizeAnswer(args.answer);
   if (normalized === '') throw new ApiError(400, 'invalid_body', 'answer: nothing is left after normalization');
 
@@ -57,7 +62,7 @@ export async function submitAnswer(
       [clueId, hasher.keyId, NORMALIZATION_VERSION, guess, args.playerId]);
     const correct = check!.correct;
     // A guess made before costs nothing and changes nothing: the same answer as the first time.
-    if (check!.repeat) return { correct, alreadyFound: check!.found, points: 0 };
+    if (check!.repeat) return { result: { correct, alreadyFound: check!.found, points: 0 } };
     await enforceGuessLimits(tx, limits, args.playerId, clueId);
     // A first answer makes the player a participant, which the hunt's playerCount shows.
     const joined = (await tx.query(
@@ -68,10 +73,14 @@ export async function submitAnswer(
        values ($1, $2, $3, $4, $5, $6)
        on conflict (player_id, clue_id, guess_hash) do nothing`,
       [huntId, clueId, args.playerId, hasher.keyId, guess, correct]);
+    const joinedOnly = async (alreadyFound: boolean): Promise<AnswerOutcome> => {
+      if (!joined) return { result: { correct, alreadyFound, points: 0 } };
+      await recordPlayerChange(tx, huntId, args.playerId, null);
+      return { result: { correct, alreadyFound, points: 0 }, change: { huntId } };
+    };
     if (!correct) {
       await recordWrongGuess(tx, limits, args.playerId, clueId);
-      if (joined) await markHuntDirty(tx, huntId);
-      return { correct, alreadyFound: check!.found, points: 0 };
+      return joinedOnly(check!.found);
     }
 
     // The primary key of finds settles concurrent duplicates: the loser inserts nothing.
@@ -81,16 +90,17 @@ export async function submitAnswer(
        on conflict (player_id, clue_id) do nothing
        returning found_at`,
       [args.playerId, clueId, huntId, points]);
-    if (inserted.length === 0) {
-      if (joined) await markHuntDirty(tx, huntId);
-      return { correct, alreadyFound: true, points: 0 };
-    }
+    if (inserted.length === 0) return joinedOnly(true);
+    const foundAt = inserted[0]!.found_at;
     await tx.query(
       `insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
        values ($1, $2, $3, 'find', $4, $5)`,
-      [huntId, args.playerId, points, clueId, inserted[0]!.found_at]);
-    await markHuntDirty(tx, huntId);
-    return { correct, alreadyFound: false, points };
+      [huntId, args.playerId, points, clueId, foundAt]);
+    await recordPlayerChange(tx, huntId, args.playerId, clueId);
+    return {
+      result: { correct, alreadyFound: false, points },
+      change: { huntId, find: { hunt: args.slug, playerId: args.playerId, handle: args.handle, clueId, foundAt: foundAt.getTime(), points } },
+    };
   });
 }
 

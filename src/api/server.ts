@@ -63,8 +63,10 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     pool, connectionString: config.databaseUrl, pollIntervalMs: config.snapshotPollIntervalMs, log,
     events: {
       onNotice: (notice) => metrics.observeNotice(notice),
+      // End-to-end staleness: from each accepted answer's commit to its first document in memory here.
       onPublishInstalled: (notice) => {
-        if (notice.oldestChangeAt !== null) metrics.observeStaleness((Date.now() - notice.oldestChangeAt) / 1000);
+        const now = Date.now();
+        for (const [at, count] of notice.answers ?? []) metrics.observeStaleness((now - at) / 1000, count);
       },
     },
   });

@@ -2,10 +2,13 @@
 // This is the hot path (a thousand players polling a leaderboard), so it does only a URL split,
 // a Map lookup and a write of bytes that were serialized by the worker.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LEADERBOARD_PAGE_SIZE, docKeys, etagFor, leaderboardPage, serialize } from '../core/documents.ts';
+import {
+  LEADERBOARD_PAGE_SIZE, docKeys, etagFor, leaderboardBody, serialize,
+  type ProgressContent, type ProgressFind, type ProgressView, type Stamp,
+} from '../core/documents.ts';
 import { ApiError, notFound, sendError, unavailable } from './api-error.ts';
 import type { PlayerDirectory } from './player-directory.ts';
-import type { ServedDocument, SnapshotStore } from './snapshot-store.ts';
+import type { ServedBoard, ServedDocument, SnapshotStore } from './snapshot-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LIMIT = 100;
@@ -100,24 +103,27 @@ function leaderboard(ctx: SnapshotContext, slug: string, query: string): Reply {
   const board = ctx.store.boards.get(boardKey);
   ctx.onLookup(board !== undefined);
   if (!board) throw notFound('hunt');
-  const store = ctx.store;
+  const stamp = { version: board.version, generatedAt: board.generatedAt };
+  const reply = (body: Buffer, variant: string): Reply =>
+    ({ etag: etagFor(boardKey, board.version, variant), version: board.version, generatedAtMs: board.generatedAtMs, body });
   if (limit === LEADERBOARD_PAGE_SIZE && offset % LEADERBOARD_PAGE_SIZE === 0) {
-    const page = store.get(docKeys.leaderboardPage(slug, offset / LEADERBOARD_PAGE_SIZE));
-    // Pre-serialized by the worker; stale pages cannot survive a new board version (same publish).
-    if (page && page.version === board.version) return page;
+    // A whole stored page: its bytes wrapped once per leaderboard version, then served as they are.
+    const n = offset / LEADERBOARD_PAGE_SIZE;
+    let body = board.responses.get(n);
+    if (!body) {
+      body = Buffer.from(leaderboardBody(board.hunt, board.pages.get(n)?.json.toString('utf8') ?? '[]', board.total, stamp));
+      board.responses.set(n, body);
+    }
+    return reply(body, '');
   }
-  // Any other window is cut from the parsed board already in memory.
-  return {
-    etag: etagFor(boardKey, board.version, `${limit}:${offset}`),
-    version: board.version,
-    generatedAtMs: board.generatedAtMs,
-    body: Buffer.from(leaderboardPage(board.content, limit, offset, { version: board.version, generatedAt: board.generatedAt })),
-  };
+  // Any other window is cut from the parsed entries already in memory.
+  return reply(Buffer.from(serialize({ hunt: board.hunt, entries: board.entries.slice(offset, offset + limit), total: board.total }, stamp)),
+    `${limit}:${offset}`);
 }
 
 async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerResponse, slug: string, playerId: string): Promise<void> {
   try {
-    const { store, players } = ctx;
+    const { store } = ctx;
     const board = store.boards.get(docKeys.leaderboard(slug));
     if (!board) {
       ctx.onLookup(false);
@@ -127,22 +133,48 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     playerId = playerId.toLowerCase();
     const key = docKeys.progress(slug, playerId);
     const doc = store.get(key);
+    const unpublished = store.unpublished.get(key);
     ctx.onLookup(doc !== undefined);
-    if (doc) return send(req, res, doc, !store.databaseUp);
-    // No find in this hunt yet: the player exists or it does not.
-    const handle = await players.handleOf(playerId);
-    if (handle === undefined) throw notFound('player');
-    const stamp = { version: 0, generatedAt: board.generatedAt };
+    if (doc && !unpublished) return send(req, res, rankedProgress(doc, board, playerId), !store.databaseUp);
+    // Finds not published yet (the player's own answers, just accepted), or no find at all.
+    const handle = doc ? undefined : unpublished?.[0]?.handle ?? await ctx.players.handleOf(playerId);
+    if (!doc && handle === undefined) throw notFound('player');
+    const stored: ProgressContent & Stamp = doc
+      ? JSON.parse(doc.body.toString('utf8')) as ProgressContent & Stamp
+      : { playerId, handle: handle!, points: 0, cluesFound: 0, finds: [], version: 0, generatedAt: board.generatedAt };
+    const { version, generatedAt, ...content } = stored;
+    const extra = unpublished ?? [];
+    const finds: ProgressFind[] = [...content.finds, ...extra.map(({ clueId, foundAt, points }) => ({ clueId, foundAt, points }))]
+      .sort((a, b) => (a.foundAt < b.foundAt ? -1 : a.foundAt > b.foundAt ? 1 : 0));
+    const view: ProgressView = {
+      ...content,
+      rank: board.ranks.get(playerId) ?? null,
+      points: content.points + extra.reduce((sum, f) => sum + f.points, 0),
+      cluesFound: finds.length,
+      finds,
+      leaderboardVersion: board.version,
+    };
     return send(req, res, {
-      etag: etagFor(key, 0, `board:${board.version}`),
-      version: 0,
-      generatedAtMs: board.generatedAtMs,
-      body: Buffer.from(serialize({ playerId, handle, rank: null, points: 0, cluesFound: 0, finds: [] }, stamp)),
+      etag: etagFor(key, version, `board:${board.version}:unpublished:${extra.length}`),
+      version,
+      generatedAtMs: doc?.generatedAtMs ?? board.generatedAtMs,
+      body: Buffer.from(serialize(view, { version, generatedAt })),
     }, !store.databaseUp);
   } catch (err) {
     if (err instanceof ApiError) return sendError(res, err);
     throw err;
   }
+}
+
+/**
+ * The common case, without parsing: the stored progress bytes with the rank and the version of
+ * the leaderboard it comes from spliced in before the closing brace.
+ */
+function rankedProgress(doc: ServedDocument, board: ServedBoard, playerId: string): Reply {
+  const tail = `,"rank":${board.ranks.get(playerId) ?? null},"leaderboardVersion":${board.version}}`;
+  const body = Buffer.concat([doc.body.subarray(0, doc.body.length - 1), Buffer.from(tail)]);
+  // The stored document's tag, told apart per leaderboard version: its rank may differ.
+  return { etag: `${doc.etag.slice(0, -1)}.${board.version}"`, version: doc.version, generatedAtMs: doc.generatedAtMs, body };
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {

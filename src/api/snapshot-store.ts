@@ -2,9 +2,12 @@
 // the worker's NOTIFY (with a periodic poll as the net under it). Each reload applies the rows of
 // whole publishes in one synchronous step, so a request sees the documents before or after a
 // publish, never a mix.
-import { SNAPSHOT_CHANNEL, type PublishNotice } from '../core/channels.ts';
+import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
-import { FORMAT_VERSION, etagFor, type DocumentKind, type LeaderboardContent } from '../core/documents.ts';
+import {
+  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, etagFor,
+  type DocumentKind, type LeaderboardEntry, type LeaderboardHead, type ProgressFind,
+} from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
 
@@ -17,13 +20,29 @@ export interface ServedDocument {
   generatedAtMs: number;
 }
 
-/** A leaderboard kept parsed, to cut pages that are not pre-serialized. */
+/**
+ * A hunt's leaderboard as served: its head's stamp, its pages as stored (bare JSON arrays), and
+ * the same entries parsed, for windows that are not whole pages and for ranks in progress reads.
+ * Responses are put together from a page on first request and kept until the next version.
+ */
 export interface ServedBoard {
+  hunt: string;
+  total: number;
   version: number;
   generatedAt: string;
   generatedAtMs: number;
-  content: LeaderboardContent;
+  pages: Map<number, { json: Buffer; entries: LeaderboardEntry[] }>;
+  entries: LeaderboardEntry[];
+  ranks: Map<string, number>;
+  responses: Map<number, Buffer>;
 }
+
+/** A find this process heard of (its own answer, or another process's NOTIFY) but whose progress is not published yet. */
+export interface UnpublishedFind extends ProgressFind { handle: string; heardAt: number }
+
+// How long a find may wait for its progress document before it is forgotten (a refresh is normally
+// milliseconds away; this only bounds memory if one never comes).
+const UNPUBLISHED_TTL_MS = 10 * 60_000;
 
 interface DocumentRow {
   doc_key: string; kind: DocumentKind; version: number; body: string | null; generated_at: Date; published_seq: number;
@@ -38,11 +57,14 @@ export interface StoreEvents {
 export class SnapshotStore {
   readonly documents = new Map<string, ServedDocument>();
   readonly boards = new Map<string, ServedBoard>();
+  /** By progress document key. */
+  readonly unpublished = new Map<string, UnpublishedFind[]>();
   loaded = false;
   databaseUp = false;
   lastSeq = 0;
 
   private readonly listener: NotificationListener;
+  private readonly changes: NotificationListener;
   private pollTimer: NodeJS.Timeout | undefined;
   private announced: PublishNotice[] = [];
   private reloading: Promise<void> | undefined;
@@ -77,11 +99,42 @@ export class SnapshotStore {
       onReconnect: () => void this.reload().catch(() => undefined),
       onConnectionLost: () => { this.databaseUp = false; },
     });
+    // Other processes' answers, so a player's own progress shows a find wherever they read it.
+    this.changes = new NotificationListener({
+      connectionString: opts.connectionString,
+      channel: DIRTY_CHANNEL,
+      applicationName: 'api-change-listener',
+      log: opts.log,
+      onNotification: (payload) => {
+        try {
+          const find = (JSON.parse(payload ?? '') as ChangeNotice).find;
+          if (find) this.showFind(find);
+        } catch { /* not ours to judge */ }
+      },
+    });
+  }
+
+  /** Shows a committed find in the player's progress until a published document includes it. */
+  showFind(find: NonNullable<ChangeNotice['find']>): void {
+    const key = docKeys.progress(find.hunt, find.playerId);
+    const foundAt = new Date(find.foundAt).toISOString();
+    if (this.publishedFindsOf(key)?.has(find.clueId)) return;
+    const list = this.unpublished.get(key) ?? [];
+    if (list.some((f) => f.clueId === find.clueId)) return;
+    list.push({ clueId: find.clueId, foundAt, points: find.points, handle: find.handle, heardAt: Date.now() });
+    this.unpublished.set(key, list);
+  }
+
+  private publishedFindsOf(key: string): Set<string> | undefined {
+    const doc = this.documents.get(key);
+    if (!doc) return undefined;
+    return new Set((JSON.parse(doc.body.toString('utf8')) as { finds: ProgressFind[] }).finds.map((f) => f.clueId));
   }
 
   async start(): Promise<void> {
     // Listen before the first load, so nothing published in between is missed.
     await this.listener.start();
+    await this.changes.start();
     await this.reload().catch(() => undefined);
     this.pollTimer = setInterval(() => void this.reload().catch(() => undefined), this.pollIntervalMs);
   }
@@ -90,6 +143,7 @@ export class SnapshotStore {
     this.stopped = true;
     clearInterval(this.pollTimer);
     await this.listener.stop();
+    await this.changes.stop();
     await this.reloading?.catch(() => undefined);
   }
 
@@ -133,7 +187,10 @@ export class SnapshotStore {
     }
     this.databaseUp = true;
     // Install synchronously: no request can run between two of these rows.
-    for (const row of rows) this.install(row);
+    const boards = new Set<string>();
+    for (const row of rows) this.install(row, boards);
+    for (const key of boards) this.assemble(key);
+    this.forgetStaleFinds();
     if (rows.length > 0) this.lastSeq = rows[rows.length - 1]!.published_seq;
     this.loaded = true;
     if (this.announced.length > 0) {
@@ -143,29 +200,65 @@ export class SnapshotStore {
     }
   }
 
-  private install(row: DocumentRow): void {
+  private install(row: DocumentRow, boards: Set<string>): void {
+    if (row.kind === 'leaderboard' || row.kind === 'leaderboard_page') {
+      boards.add(row.kind === 'leaderboard' ? row.doc_key : row.doc_key.slice(0, row.doc_key.lastIndexOf(':page:')));
+    }
     if (row.body === null) {
       this.documents.delete(row.doc_key);
-      if (row.kind === 'leaderboard') this.boards.delete(row.doc_key);
       return;
     }
-    const doc: ServedDocument = {
+    this.documents.set(row.doc_key, {
       key: row.doc_key,
       kind: row.kind,
       version: row.version,
       etag: etagFor(row.doc_key, row.version),
       body: Buffer.from(row.body, 'utf8'),
       generatedAtMs: row.generated_at.getTime(),
-    };
-    this.documents.set(row.doc_key, doc);
-    if (row.kind === 'leaderboard') {
-      const parsed = JSON.parse(row.body) as LeaderboardContent & { version: number; generatedAt: string };
-      this.boards.set(row.doc_key, {
-        version: parsed.version,
-        generatedAt: parsed.generatedAt,
-        generatedAtMs: doc.generatedAtMs,
-        content: { hunt: parsed.hunt, entries: parsed.entries, total: parsed.total },
-      });
+    });
+    if (row.kind === 'progress' && this.unpublished.has(row.doc_key)) {
+      const published = this.publishedFindsOf(row.doc_key)!;
+      const rest = this.unpublished.get(row.doc_key)!.filter((f) => !published.has(f.clueId));
+      if (rest.length > 0) this.unpublished.set(row.doc_key, rest);
+      else this.unpublished.delete(row.doc_key);
+    }
+  }
+
+  /** Rebuilds a board whose head or pages this reload changed. */
+  private assemble(key: string): void {
+    const head = this.documents.get(key);
+    if (!head) {
+      this.boards.delete(key);
+      return;
+    }
+    const stamped = JSON.parse(head.body.toString('utf8')) as LeaderboardHead & { version: number; generatedAt: string };
+    const previous = this.boards.get(key);
+    const pages = new Map<number, { json: Buffer; entries: LeaderboardEntry[] }>();
+    for (let n = 0; n * LEADERBOARD_PAGE_SIZE < Math.max(stamped.total, 1); n++) {
+      const doc = this.documents.get(`${key}:page:${n}`);
+      if (!doc) continue;
+      const kept = previous?.pages.get(n);
+      // Pages that did not change keep their parsed entries.
+      pages.set(n, kept && kept.json === doc.body ? kept : { json: doc.body, entries: JSON.parse(doc.body.toString('utf8')) as LeaderboardEntry[] });
+    }
+    const entries = [...pages.keys()].sort((a, b) => a - b).flatMap((n) => pages.get(n)!.entries);
+    this.boards.set(key, {
+      hunt: stamped.hunt,
+      total: stamped.total,
+      version: stamped.version,
+      generatedAt: stamped.generatedAt,
+      generatedAtMs: head.generatedAtMs,
+      pages,
+      entries,
+      ranks: new Map(entries.map((e) => [e.playerId, e.rank])),
+      responses: new Map(),
+    });
+  }
+
+  private forgetStaleFinds(): void {
+    const before = Date.now() - UNPUBLISHED_TTL_MS;
+    for (const [key, finds] of this.unpublished) {
+      if (finds.every((f) => f.heardAt < before)) this.unpublished.delete(key);
     }
   }
 }

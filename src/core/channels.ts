@@ -1,7 +1,16 @@
 // LISTEN/NOTIFY channels between writers, the worker and the API processes.
 
-/** A writer committed a change to a hunt (payload: hunt id). The worker enqueues its refresh. */
+/**
+ * A writer committed a change to a hunt (payload: ChangeNotice as JSON). The worker enqueues the
+ * hunt's refresh; API processes show a player's new find in their progress at once.
+ */
 export const DIRTY_CHANNEL = 'the_hunt_dirty';
+
+export interface ChangeNotice {
+  huntId: string;
+  /** Set when a player found a clue: enough for any API process to show it in their progress. */
+  find?: { hunt: string; playerId: string; handle: string; clueId: string; foundAt: number; points: number };
+}
 
 /** The worker published documents (payload: PublishNotice as JSON). API processes reload. */
 export const SNAPSHOT_CHANNEL = 'the_snapshots';
@@ -15,10 +24,25 @@ export interface PublishNotice {
   changed: number;
   /** How long the refresh that produced this publish took, in milliseconds. */
   refreshMs: number;
-  /**
-   * When the oldest change this publish includes was made (epoch ms; dirty_hunts.dirty_since as
-   * the refresh read it), or null when it was not driven by a dirty mark. Readers measure
-   * staleness from it.
-   */
-  oldestChangeAt: number | null;
+  /** When the accepted answers this publish is the first to include were committed. */
+  answers: AnswerTimes;
+}
+
+/** [epoch ms, how many answers] pairs: one per distinct time, coarsened when there are many. */
+export type AnswerTimes = [number, number][];
+
+// NOTIFY payloads stop at 8000 bytes: past this many distinct times, times are rounded up to a
+// coarser step (10 ms, 100 ms, ...), which can only make a measured staleness smaller than the truth
+// by less than that step.
+const MAX_ANSWER_TIMES = 200;
+
+export function summarizeAnswerTimes(epochMs: number[]): AnswerTimes {
+  for (let step = 1; ; step *= 10) {
+    const counts = new Map<number, number>();
+    for (const t of epochMs) {
+      const at = Math.ceil(t / step) * step;
+      counts.set(at, (counts.get(at) ?? 0) + 1);
+    }
+    if (counts.size <= MAX_ANSWER_TIMES) return [...counts].sort((a, b) => a[0] - b[0]);
+  }
 }

@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 
 /** Bump when a document's shape changes. Rows carry it, and a reader loads only the version it knows. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
-/** Default page size of the leaderboard; pages of this size are pre-serialized by the worker. */
+/** Default page size of the leaderboard; the worker stores the standings in pages of this size. */
 export const LEADERBOARD_PAGE_SIZE = 50;
 
 export type DocumentKind = 'hunts' | 'hunt' | 'leaderboard' | 'leaderboard_page' | 'progress';
@@ -41,14 +41,29 @@ export interface HuntDetailContent {
 export interface LeaderboardEntry {
   rank: number; playerId: string; handle: string; points: number; cluesFound: number; lastFindAt: Timestamp;
 }
-/** The whole standings of a hunt; pages are slices of it. */
+/** What a leaderboard response carries besides its stamp. */
 export interface LeaderboardContent { hunt: string; entries: LeaderboardEntry[]; total: number }
 
+/**
+ * How the worker stores a leaderboard: a small head document (its version is the leaderboard's
+ * version, bumped whenever any page changes) and pages of LEADERBOARD_PAGE_SIZE entries, each a
+ * bare JSON array rewritten only when its own entries change. A find that moves one player
+ * rewrites the pages between their old and new place, not the whole standings.
+ */
+export interface LeaderboardHead { hunt: string; total: number }
+export type LeaderboardPageContent = LeaderboardEntry[];
+
 export interface ProgressFind { clueId: string; foundAt: Timestamp; points: number }
+/** A player's progress as stored: everything but the rank, which changes with other players' finds. */
 export interface ProgressContent {
-  playerId: string; handle: string; rank: number | null; points: number; cluesFound: number;
-  finds: ProgressFind[];
+  playerId: string; handle: string; points: number; cluesFound: number; finds: ProgressFind[];
 }
+/**
+ * A player's progress as served: the stored document with the rank read from the leaderboard the
+ * API holds, and that leaderboard's version (0 when the hunt has none yet). Finds the player just
+ * made show at once; their rank follows when the leaderboard is republished.
+ */
+export interface ProgressView extends ProgressContent { rank: number | null; leaderboardVersion: number }
 
 export const docKeys = {
   huntsIndex: () => 'hunts',
@@ -63,15 +78,17 @@ export function serialize<T extends object>(content: T, stamp: Stamp): string {
   return JSON.stringify({ ...content, version: stamp.version, generatedAt: stamp.generatedAt });
 }
 
+/** A served leaderboard window around an already serialized entries array (a stored page). */
+export function leaderboardBody(hunt: string, entriesJson: string, total: number, stamp: Stamp): string {
+  return `{"hunt":${JSON.stringify(hunt)},"entries":${entriesJson},"total":${total},`
+    + `"version":${stamp.version},"generatedAt":${JSON.stringify(stamp.generatedAt)}}`;
+}
+
 /** Hash of the content without its stamp: equal hashes mean nothing a client sees has changed. */
 export function contentHash(content: object): Buffer {
   return createHash('sha256').update(JSON.stringify(content)).digest();
 }
 
-/** One page of a leaderboard: `limit` entries from `offset`, with the leaderboard's stamp. */
-export function leaderboardPage(board: LeaderboardContent, limit: number, offset: number, stamp: Stamp): string {
-  return serialize({ hunt: board.hunt, entries: board.entries.slice(offset, offset + limit), total: board.total }, stamp);
-}
 
 /** Strong ETag derived from what identifies the bytes: the document, its format and version. */
 export function etagFor(docKey: string, version: number, variant = ''): string {

@@ -1,81 +1,109 @@
-// Turns one hunt's read-model rows into the content of its documents. Pure: same rows, same
-// documents, whichever path (per-hunt refresh or full rebuild) read them.
+// Turns read-model rows into the content of documents. Pure: the same rows give the same bytes,
+// whichever path (full or incremental refresh) produced them, which is what lets the two paths be
+// checked against each other.
 import {
-  docKeys, toTimestamp,
-  type DocumentKind, type HuntDetailContent, type HuntsIndexContent, type LeaderboardContent, type ProgressContent,
+  LEADERBOARD_PAGE_SIZE, docKeys, toTimestamp,
+  type ClueView, type DocumentKind, type HuntDetailContent, type HuntsIndexContent, type LeaderboardEntry,
+  type LeaderboardHead, type ProgressContent,
 } from '../core/documents.ts';
-import type { HuntRows, HuntRow } from './read-model-rows.ts';
+import type { HuntRow, HuntRows, PlayerFindsRow } from './read-model-rows.ts';
 
 export interface DocumentDraft {
   key: string;
   kind: DocumentKind;
   content: object;
+  /** Stored as bare content, without the version/generatedAt stamp (leaderboard pages). */
+  bare?: boolean;
 }
+
+export interface BoardDrafts { head: DocumentDraft; pages: DocumentDraft[] }
 
 export interface HuntDocuments {
-  detail: DocumentDraft;
-  leaderboard: DocumentDraft & { content: LeaderboardContent };
+  detail: DocumentDraft & { content: HuntDetailContent };
+  board: BoardDrafts;
+  /** The full path drafts every participant's progress; the incremental path only the changed ones. */
   progress: DocumentDraft[];
+  /** The ranked standings the board was cut from (the next incremental refresh starts from them). */
+  entries: LeaderboardEntry[];
 }
 
-export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
-  const { hunt, clues, summary, standings, finds } = rows;
-  const detail: HuntDetailContent = {
+export interface HuntCounts { clueCount: number; playerCount: number; findCount: number }
+
+export function detailDraft(hunt: HuntRow, counts: HuntCounts, clues: ClueView[]): HuntDocuments['detail'] {
+  const content: HuntDetailContent = {
     slug: hunt.slug,
     title: hunt.title,
     description: hunt.description,
     status: hunt.status,
     startsAt: toTimestamp(hunt.starts_at),
     endsAt: toTimestamp(hunt.ends_at),
-    clueCount: summary.clue_count,
-    playerCount: summary.player_count,
-    findCount: summary.find_count,
-    clues: clues.map((c) => ({
-      id: c.id,
-      position: c.position,
-      title: c.title,
-      body: c.body,
-      points: c.points,
-      solveCount: c.solve_count,
-      firstFinder: c.first_player_id && c.first_handle && c.first_found_at
-        ? { playerId: c.first_player_id, handle: c.first_handle, foundAt: c.first_found_at.toISOString() }
-        : null,
-    })),
+    clueCount: counts.clueCount,
+    playerCount: counts.playerCount,
+    findCount: counts.findCount,
+    clues,
   };
+  return { key: docKeys.hunt(hunt.slug), kind: 'hunt', content };
+}
 
-  const leaderboard: LeaderboardContent = {
-    hunt: hunt.slug,
-    entries: standings.map((s) => ({
-      rank: s.rank,
-      playerId: s.player_id,
-      handle: s.handle,
-      points: s.points,
-      cluesFound: s.clues_found,
-      lastFindAt: s.last_event_at.toISOString(),
-    })),
-    total: standings.length,
+export function boardDrafts(slug: string, entries: LeaderboardEntry[]): BoardDrafts {
+  const pages: DocumentDraft[] = [];
+  // An empty board still has its first page, so the default window always exists.
+  for (let start = 0; start === 0 || start < entries.length; start += LEADERBOARD_PAGE_SIZE) {
+    pages.push({
+      key: docKeys.leaderboardPage(slug, start / LEADERBOARD_PAGE_SIZE),
+      kind: 'leaderboard_page',
+      content: entries.slice(start, start + LEADERBOARD_PAGE_SIZE),
+      bare: true,
+    });
+  }
+  const head: LeaderboardHead = { hunt: slug, total: entries.length };
+  return { head: { key: docKeys.leaderboard(slug), kind: 'leaderboard', content: head }, pages };
+}
+
+/** One participant's finds in order, as the database aggregates them: [[clueId, foundAtEpochMs, points], ...]. */
+export type FindTuple = [clueId: string, foundAtMs: number, points: number];
+
+/** A player's stored progress. `rankedPoints` is their leaderboard points when they are ranked. */
+export function progressDraft(slug: string, row: PlayerFindsRow, own: FindTuple[], rankedPoints: number | undefined): DocumentDraft {
+  const content: ProgressContent = {
+    playerId: row.player_id,
+    handle: row.handle,
+    // A hidden player is not ranked but still sees their own points.
+    points: rankedPoints ?? own.reduce((sum, [, , points]) => sum + points, 0),
+    cluesFound: own.length,
+    finds: own.map(([clueId, foundAtMs, points]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points })),
   };
+  return { key: docKeys.progress(slug, row.player_id), kind: 'progress', content };
+}
 
-  const standingByPlayer = new Map(standings.map((s) => [s.player_id, s]));
-  const progress: DocumentDraft[] = finds.map((row) => {
-    const own = JSON.parse(row.finds) as [clueId: string, foundAtMs: number, points: number][];
-    const standing = standingByPlayer.get(row.player_id);
-    const content: ProgressContent = {
-      playerId: row.player_id,
-      handle: row.handle,
-      rank: standing?.rank ?? null,
-      // A hidden player is not ranked but still sees their own points.
-      points: standing?.points ?? own.reduce((sum, [, , points]) => sum + points, 0),
-      cluesFound: own.length,
-      finds: own.map(([clueId, foundAtMs, points]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points })),
-    };
-    return { key: docKeys.progress(hunt.slug, row.player_id), kind: 'progress', content };
-  });
-
+/** Every document of a hunt from its rows (the full path; the ranking comes from SQL). */
+export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
+  const { hunt, clues, summary, standings, finds } = rows;
+  const clueViews: ClueView[] = clues.map((c) => ({
+    id: c.id,
+    position: c.position,
+    title: c.title,
+    body: c.body,
+    points: c.points,
+    solveCount: c.solve_count,
+    firstFinder: c.first_player_id && c.first_handle && c.first_found_at
+      ? { playerId: c.first_player_id, handle: c.first_handle, foundAt: c.first_found_at.toISOString() }
+      : null,
+  }));
+  const entries: LeaderboardEntry[] = standings.map((s) => ({
+    rank: s.rank,
+    playerId: s.player_id,
+    handle: s.handle,
+    points: s.points,
+    cluesFound: s.clues_found,
+    lastFindAt: s.last_event_at.toISOString(),
+  }));
+  const rankedPoints = new Map(standings.map((s) => [s.player_id, s.points]));
   return {
-    detail: { key: docKeys.hunt(hunt.slug), kind: 'hunt', content: detail },
-    leaderboard: { key: docKeys.leaderboard(hunt.slug), kind: 'leaderboard', content: leaderboard },
-    progress,
+    detail: detailDraft(hunt, { clueCount: summary.clue_count, playerCount: summary.player_count, findCount: summary.find_count }, clueViews),
+    board: boardDrafts(hunt.slug, entries),
+    progress: finds.map((row) => progressDraft(hunt.slug, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.player_id))),
+    entries,
   };
 }
 

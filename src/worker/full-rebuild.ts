@@ -17,6 +17,6 @@ export async function fullRebuild(pool: Pool): Promise<FullRebuildOutcome> {
   const started = performance.now();
   const hunts = await many<{ id: string }>(pool, 'select id from hunts order by created_at, id');
   let documentsChanged = 0;
-  for (const { id } of hunts) documentsChanged += (await refreshHunt(pool, id)).documentsChanged;
+  for (const { id } of hunts) documentsChanged += (await refreshHunt(pool, id, { full: true })).documentsChanged;
   return { hunts: hunts.length, documentsChanged, durationMs: performance.now() - started };
 }

@@ -4,8 +4,7 @@ import type { Client } from '../core/db.ts';
 import { many } from '../core/db.ts';
 import { SNAPSHOT_CHANNEL, type PublishNotice } from '../core/channels.ts';
 import {
-  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, contentHash, docKeys, leaderboardPage, serialize,
-  type DocumentKind, type LeaderboardContent, type Stamp,
+  FORMAT_VERSION, contentHash, docKeys, serialize, type DocumentKind, type Stamp,
 } from '../core/documents.ts';
 import { buildHuntsIndex, type DocumentDraft, type HuntDocuments, type IndexRow } from './document-builder.ts';
 import type { HuntRow } from './read-model-rows.ts';
@@ -21,7 +20,11 @@ interface Write {
   key: string; kind: DocumentKind; huntId: string | null; version: number; hash: Buffer; body: string | null; generatedAt: Date;
 }
 
-export interface PublishResult { seq: number; changed: number; withdrawn: number }
+export interface PublishResult {
+  seq: number; changed: number; withdrawn: number;
+  /** What the hunts index shows of this hunt changed: the index must be republished. */
+  listingChanged: boolean;
+}
 
 class PublishBatch {
   readonly writes: Write[] = [];
@@ -33,24 +36,20 @@ class PublishBatch {
     this.now = now;
   }
 
-  /** Queues the draft if its content changed; returns its new stamp then, undefined when unchanged. */
-  put(draft: DocumentDraft, huntId: string | null): Stamp | undefined {
+  /**
+   * Queues the draft if its content changed (or `force`: a leaderboard head whose pages changed);
+   * returns whether it was queued.
+   */
+  put(draft: DocumentDraft, huntId: string | null, force = false): boolean {
     const hash = contentHash(draft.content);
     const old = this.existing.get(draft.key);
     this.existing.delete(draft.key);
-    if (old?.alive && old.content_hash.equals(hash)) return undefined;
-    const stamp = { version: (old?.version ?? 0) + 1, generatedAt: this.now.toISOString() };
-    this.writes.push({ key: draft.key, kind: draft.kind, huntId, version: stamp.version, hash, body: serialize(draft.content, stamp), generatedAt: this.now });
-    return stamp;
+    if (!force && old?.alive && old.content_hash.equals(hash)) return false;
+    const stamp: Stamp = { version: (old?.version ?? 0) + 1, generatedAt: this.now.toISOString() };
+    const body = draft.bare ? JSON.stringify(draft.content) : serialize(draft.content, stamp);
+    this.writes.push({ key: draft.key, kind: draft.kind, huntId, version: stamp.version, hash, body, generatedAt: this.now });
+    return true;
   }
-
-  /** A derived document (a leaderboard page) written with its parent's stamp. */
-  putDerived(key: string, kind: DocumentKind, huntId: string, body: string, stamp: Stamp): void {
-    this.existing.delete(key);
-    this.writes.push({ key, kind, huntId, version: stamp.version, hash: contentHash({ body }), body, generatedAt: new Date(stamp.generatedAt) });
-  }
-
-  keep(key: string): void { this.existing.delete(key); }
 
   /** Every existing live document not put or kept becomes a tombstone. */
   withdrawRest(huntId: string | null): number {
@@ -64,12 +63,11 @@ class PublishBatch {
   }
 }
 
-async function existingDocs(tx: Client, huntId: string | null): Promise<ExistingDoc[]> {
-  return huntId
-    ? many<ExistingDoc>(tx, `select doc_key, kind, version, content_hash, body is not null as alive
-        from snapshot_documents where hunt_id = $1 and format_version = $2`, [huntId, FORMAT_VERSION])
-    : many<ExistingDoc>(tx, `select doc_key, kind, version, content_hash, body is not null as alive
-        from snapshot_documents where doc_key = $1 and format_version = $2`, [docKeys.huntsIndex(), FORMAT_VERSION]);
+/** The stored versions and hashes of every document of a hunt, or of the given keys. */
+async function existingDocs(tx: Client, of: { huntId: string } | { keys: string[] }): Promise<ExistingDoc[]> {
+  const [where, param] = 'keys' in of ? ['doc_key = any($1)', of.keys] : ['hunt_id = $1', of.huntId];
+  return many<ExistingDoc>(tx, `select doc_key, kind, version, content_hash, body is not null as alive
+    from snapshot_documents where ${where} and format_version = $2`, [param, FORMAT_VERSION]);
 }
 
 async function writeAll(tx: Client, seq: number, writes: Write[]): Promise<void> {
@@ -91,10 +89,6 @@ async function writeAll(tx: Client, seq: number, writes: Write[]): Promise<void>
   );
 }
 
-function pageCount(board: LeaderboardContent): number {
-  return Math.max(1, Math.ceil(board.total / LEADERBOARD_PAGE_SIZE));
-}
-
 /** Takes the publish lock and a sequence number. Call late in the transaction: it serializes publishes. */
 export async function beginPublish(tx: Client): Promise<number> {
   await tx.query('select pg_advisory_xact_lock($1)', [PUBLISH_LOCK]);
@@ -103,48 +97,51 @@ export async function beginPublish(tx: Client): Promise<number> {
 }
 
 /**
- * Publishes one hunt's documents (or withdraws them all when docs is null, e.g. a draft hunt)
- * and records the publication. Must run after beginPublish in the same transaction.
+ * Publishes one hunt's documents and records what the hunts index shows of it. `scope: 'all'`
+ * (the full path) compares against every stored document of the hunt and withdraws those not
+ * drafted, or all of them when docs is null (a draft hunt); `'drafted'` (the incremental path)
+ * touches only the drafted keys, so its cost follows the change, not the hunt. Must run after
+ * beginPublish in the same transaction.
  */
 export async function publishHunt(
-  tx: Client, seq: number, hunt: HuntRow, docs: HuntDocuments | null,
-  counts: { clueCount: number; playerCount: number },
+  tx: Client, seq: number, hunt: HuntRow, docs: HuntDocuments | null, scope: 'all' | 'drafted',
 ): Promise<PublishResult> {
   const huntId = hunt.id;
-  const slug = hunt.slug;
-  const batch = new PublishBatch(await existingDocs(tx, huntId), new Date());
+  const drafts = docs ? [docs.detail, ...docs.board.pages, ...docs.progress] : [];
+  const batch = new PublishBatch(await existingDocs(tx, scope === 'drafted'
+    ? { keys: [...drafts.map((d) => d.key), docs!.board.head.key] } : { huntId }), new Date());
   if (docs) {
+    let pagesChanged = false;
+    for (const page of docs.board.pages) pagesChanged = batch.put(page, huntId) || pagesChanged;
+    batch.put(docs.board.head, huntId, pagesChanged);
     batch.put(docs.detail, huntId);
-    const board = docs.leaderboard.content;
-    const boardStamp = batch.put(docs.leaderboard, huntId);
-    const pages = pageCount(board);
-    for (let page = 0; page < pages; page++) {
-      const key = docKeys.leaderboardPage(slug, page);
-      if (boardStamp) {
-        const body = leaderboardPage(board, LEADERBOARD_PAGE_SIZE, page * LEADERBOARD_PAGE_SIZE, boardStamp);
-        batch.putDerived(key, 'leaderboard_page', huntId, body, boardStamp);
-      } else {
-        batch.keep(key);
-      }
-    }
     for (const progress of docs.progress) batch.put(progress, huntId);
   }
-  const withdrawn = batch.withdrawRest(huntId);
+  const withdrawn = scope === 'all' ? batch.withdrawRest(huntId) : 0;
   await writeAll(tx, seq, batch.writes);
+  let listingChanged: boolean;
   if (docs) {
-    await tx.query(
+    const { clueCount, playerCount } = docs.detail.content;
+    // Only a real change to the listing rewrites the row (and, through the caller, the index).
+    const { rowCount } = await tx.query(
       `insert into hunt_publications
          (hunt_id, published_at, slug, title, status, starts_at, ends_at, created_at, clue_count, player_count)
        values ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7, $8, $9)
        on conflict (hunt_id) do update set published_at = excluded.published_at,
          slug = excluded.slug, title = excluded.title, status = excluded.status,
          starts_at = excluded.starts_at, ends_at = excluded.ends_at, created_at = excluded.created_at,
-         clue_count = excluded.clue_count, player_count = excluded.player_count`,
-      [huntId, hunt.slug, hunt.title, hunt.status, hunt.starts_at, hunt.ends_at, hunt.created_at, counts.clueCount, counts.playerCount]);
+         clue_count = excluded.clue_count, player_count = excluded.player_count
+       where (hunt_publications.slug, hunt_publications.title, hunt_publications.status, hunt_publications.starts_at,
+              hunt_publications.ends_at, hunt_publications.created_at, hunt_publications.clue_count, hunt_publications.player_count)
+             is distinct from
+             (excluded.slug, excluded.title, excluded.status, excluded.starts_at,
+              excluded.ends_at, excluded.created_at, excluded.clue_count, excluded.player_count)`,
+      [huntId, hunt.slug, hunt.title, hunt.status, hunt.starts_at, hunt.ends_at, hunt.created_at, clueCount, playerCount]);
+    listingChanged = rowCount === 1;
   } else {
-    await tx.query('delete from hunt_publications where hunt_id = $1', [huntId]);
+    listingChanged = ((await tx.query('delete from hunt_publications where hunt_id = $1', [huntId])).rowCount ?? 0) > 0;
   }
-  return { seq, changed: batch.writes.length, withdrawn };
+  return { seq, changed: batch.writes.length, withdrawn, listingChanged };
 }
 
 /** Rebuilds the hunts index from the published hunts (newest start first). */
@@ -153,10 +150,10 @@ export async function publishHuntsIndex(tx: Client, seq: number): Promise<Publis
     `select slug, title, status, starts_at, ends_at, clue_count, player_count
        from hunt_publications
       order by starts_at desc nulls last, created_at desc, slug`);
-  const batch = new PublishBatch(await existingDocs(tx, null), new Date());
+  const batch = new PublishBatch(await existingDocs(tx, { keys: [docKeys.huntsIndex()] }), new Date());
   batch.put(buildHuntsIndex(rows), null);
   await writeAll(tx, seq, batch.writes);
-  return { seq, changed: batch.writes.length, withdrawn: 0 };
+  return { seq, changed: batch.writes.length, withdrawn: 0, listingChanged: false };
 }
 
 export async function notifyReaders(tx: Client, notice: PublishNotice): Promise<void> {

@@ -2,7 +2,9 @@
 // (refresh-hunt.ts), so the documents built from them agree with each other.
 import type { Queryable } from '../core/db.ts';
 import { many, maybeOne } from '../core/db.ts';
-import type { HuntStatus } from '../core/documents.ts';
+import {
+  FORMAT_VERSION, docKeys, type HuntDetailContent, type HuntStatus, type LeaderboardEntry,
+} from '../core/documents.ts';
 
 /** The relations rows are read from. Fixed identifiers, never input (bench/ swaps in materialized views). */
 export interface ReadModelRelations { standings: string; clueStats: string; summaries: string }
@@ -33,6 +35,17 @@ export interface HuntRows {
   finds: PlayerFindsRow[];
 }
 
+/** A player's change not yet published (read_model_changes). */
+export interface ChangeRow { id: string; player_id: string; clue_id: string | null; recorded_at: Date }
+/** A changed player as of the refresh's snapshot; points and finds are null without any. */
+export interface ChangedPlayerRow extends PlayerFindsRow {
+  hidden: boolean; points: number | null; last_event_at: Date | null; finds: string;
+}
+
+// One expression for a player's finds on both paths, so their progress documents are the same bytes.
+const FINDS_JSON = `json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8, f.points)
+                             order by f.found_at, c.position)::text`;
+
 export async function loadHunt(db: Queryable, huntId: string): Promise<HuntRow | undefined> {
   return maybeOne<HuntRow>(db,
     `select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = $1`, [huntId]);
@@ -56,13 +69,60 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
   // much faster than ten thousand rows with a timestamp each.
   const finds = await many<PlayerFindsRow>(db,
     `select g.player_id, p.handle, g.finds
-       from (select f.player_id,
-                    json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8, f.points)
-                             order by f.found_at, c.position)::text as finds
+       from (select f.player_id, ${FINDS_JSON} as finds
                from finds f join clues c on c.id = f.clue_id
               where f.hunt_id = $1
               group by f.player_id) g
        join players p on p.id = g.player_id
       order by g.player_id`, [hunt.id]);
   return { hunt, clues, summary: summary ?? { clue_count: clues.length, player_count: 0, find_count: 0 }, standings, finds };
+}
+
+export async function loadChanges(db: Queryable, huntId: string): Promise<ChangeRow[]> {
+  return many<ChangeRow>(db,
+    'select id, player_id, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id', [huntId]);
+}
+
+/** The changed players' standing, visibility and finds: index lookups per player, whatever the hunt's size. */
+export async function loadChangedPlayers(db: Queryable, huntId: string, playerIds: string[]): Promise<ChangedPlayerRow[]> {
+  return many<ChangedPlayerRow>(db,
+    `select p.id as player_id, p.handle, coalesce(hp.hidden, false) as hidden, t.points, t.last_event_at,
+            coalesce((select ${FINDS_JSON}
+                        from finds f join clues c on c.id = f.clue_id
+                       where f.hunt_id = $1 and f.player_id = p.id), '[]') as finds
+       from players p
+       left join hunt_participants hp on hp.hunt_id = $1 and hp.player_id = p.id
+       left join lateral (select sum(e.points)::integer as points, max(e.occurred_at) as last_event_at
+                            from score_events e where e.hunt_id = $1 and e.player_id = p.id) t on true
+      where p.id = any($2::uuid[])
+      order by p.id`, [huntId, playerIds]);
+}
+
+export async function countVisiblePlayers(db: Queryable, huntId: string): Promise<number> {
+  const row = await maybeOne<{ n: number }>(db,
+    'select count(*)::integer as n from hunt_participants where hunt_id = $1 and not hidden', [huntId]);
+  return row?.n ?? 0;
+}
+
+/**
+ * The hunt's published detail and standings, or undefined when there are none in the current
+ * format (never published, withdrawn, or a format change): then only the full path can run.
+ */
+export async function loadPublishedState(db: Queryable, hunt: HuntRow): Promise<{ detail: HuntDetailContent; entries: LeaderboardEntry[] } | undefined> {
+  const rows = await many<{ doc_key: string; kind: string; body: string | null }>(db,
+    `select doc_key, kind, body from snapshot_documents
+      where hunt_id = $1 and format_version = $2 and kind in ('hunt', 'leaderboard', 'leaderboard_page')`,
+    [hunt.id, FORMAT_VERSION]);
+  const detail = rows.find((r) => r.doc_key === docKeys.hunt(hunt.slug))?.body;
+  const head = rows.find((r) => r.doc_key === docKeys.leaderboard(hunt.slug))?.body;
+  if (!detail || !head) return undefined;
+  const pages = rows.filter((r) => r.kind === 'leaderboard_page' && r.body !== null)
+    .map((r) => ({ n: Number(r.doc_key.slice(r.doc_key.lastIndexOf(':') + 1)), entries: JSON.parse(r.body!) as LeaderboardEntry[] }))
+    .sort((a, b) => a.n - b.n);
+  const entries = pages.flatMap((p) => p.entries);
+  const { total } = JSON.parse(head) as { total: number };
+  // A board whose pages do not add up is not one to build on.
+  if (entries.length !== total) return undefined;
+  const { version: _v, generatedAt: _g, ...content } = JSON.parse(detail) as HuntDetailContent & { version: number; generatedAt: string };
+  return { detail: content, entries };
 }

@@ -1,59 +1,92 @@
-// Per-hunt refresh: recompute one hunt's documents from the live views and publish them. Cost is
-// proportional to the hunt, not to the whole database.
-import type { Pool } from '../core/db.ts';
+// Refreshing one hunt. Incremental when it can be: only the players changed since the last
+// publish are read, and only the documents they touch are rewritten (their progress, the pages of
+// the leaderboard they moved across, the hunt detail). Full when it must be: the hunt was edited,
+// has never been published in this format, or a full rebuild asked for it. Either way the reads
+// share one snapshot and the publish is one transaction.
+import type { Client, Pool } from '../core/db.ts';
 import { maybeOne } from '../core/db.ts';
-import { buildHuntDocuments } from './document-builder.ts';
+import { summarizeAnswerTimes } from '../core/channels.ts';
+import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
 import { inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
+import { applyChanges } from './incremental-update.ts';
 import { beginPublish, notifyReaders, publishHunt, publishHuntsIndex } from './publisher.ts';
-import { loadHunt, loadHuntRows } from './read-model-rows.ts';
+import {
+  countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadPublishedState, type ChangeRow,
+} from './read-model-rows.ts';
+
+export type RefreshPath = 'full' | 'incremental' | 'none';
 
 export interface RefreshOutcome {
   huntId: string;
   slug: string | null;
-  /** false when the hunt no longer exists. */
-  published: boolean;
+  /** Which path ran; 'none' when there was nothing to publish (the hunt is gone or unchanged). */
+  path: RefreshPath;
   documentsChanged: number;
+  /** Player changes this refresh published. */
+  changesPublished: number;
   durationMs: number;
 }
 
-export async function refreshHunt(pool: Pool, huntId: string): Promise<RefreshOutcome> {
+export async function refreshHunt(pool: Pool, huntId: string, opts: { full?: boolean } = {}): Promise<RefreshOutcome> {
   const started = performance.now();
   return withHuntLock(pool, huntId, async (client) => {
-    // One snapshot for every read, so the documents agree with each other. The generation is read
-    // in it too: a change committed after the snapshot bumps it, and the hunt stays dirty.
+    // One snapshot for every read: the documents agree with each other, and the change rows read
+    // here are exactly the ones the documents include. A change committed after it stays for the
+    // next refresh; a dirty mark made after it bumps the generation and keeps the hunt dirty.
     const read = await inSnapshot(client, async () => {
-      // now() is the snapshot's start: every change committed before it is in what we read.
-      const dirty = await maybeOne<{ generation: number; since_ms: number; snapshot_at: Date }>(client,
-        `select generation, (extract(epoch from dirty_since) * 1000)::int8 as since_ms, now() as snapshot_at
-           from dirty_hunts where hunt_id = $1`, [huntId]);
+      const dirty = await maybeOne<{ generation: number; snapshot_at: Date }>(client,
+        'select generation, now() as snapshot_at from dirty_hunts where hunt_id = $1', [huntId]);
       const hunt = await loadHunt(client, huntId);
-      const rows = hunt && hunt.status !== 'draft' ? await loadHuntRows(client, hunt) : null;
-      return { dirty, hunt, rows };
+      if (!hunt) return undefined;
+      const changes = await loadChanges(client, huntId);
+      if (hunt.status === 'draft') return { dirty, hunt, changes, docs: null, path: 'full' as const };
+      if (!dirty && !opts.full) {
+        if (changes.length === 0) return { dirty, hunt, changes, docs: null, path: 'none' as const };
+        const published = await loadPublishedState(client, hunt);
+        if (published) {
+          const players = await loadChangedPlayers(client, huntId, [...new Set(changes.map((c) => c.player_id))]);
+          const docs = applyChanges(hunt, published, changes, players, await countVisiblePlayers(client, huntId));
+          return { dirty, hunt, changes, docs, path: 'incremental' as const };
+        }
+      }
+      const docs: HuntDocuments = buildHuntDocuments(await loadHuntRows(client, hunt));
+      return { dirty, hunt, changes, docs, path: 'full' as const };
     });
-    const { dirty, hunt, rows } = read;
-    if (!hunt) return { huntId, slug: null, published: false, documentsChanged: 0, durationMs: performance.now() - started };
-    const docs = rows ? buildHuntDocuments(rows) : null;
+    const done = (path: RefreshPath, slug: string | null, documentsChanged = 0, changesPublished = 0): RefreshOutcome =>
+      ({ huntId, slug, path, documentsChanged, changesPublished, durationMs: performance.now() - started });
+    if (!read) return done('none', null);
+    const { dirty, hunt, changes, docs, path } = read;
+    if (path === 'none') return done('none', hunt.slug);
 
     return inTransaction(client, async () => {
       const seq = await beginPublish(client);
-      const result = await publishHunt(client, seq, hunt, docs, {
-        clueCount: rows?.summary.clue_count ?? 0, playerCount: rows?.summary.player_count ?? 0,
-      });
-      const index = await publishHuntsIndex(client, seq);
-      if (dirty) {
-        const { rowCount } = await client.query('delete from dirty_hunts where hunt_id = $1 and generation = $2', [huntId, dirty.generation]);
-        // Changed again meanwhile: the hunt stays dirty, but only for what came after our snapshot
-        // (otherwise a busy hunt's dirty_since would never move and staleness would read forever-growing).
-        if (rowCount === 0) {
-          await client.query('update dirty_hunts set dirty_since = greatest(dirty_since, $2) where hunt_id = $1', [huntId, dirty.snapshot_at]);
-        }
-      }
-      const changed = result.changed + index.changed;
-      const durationMs = performance.now() - started;
+      const result = await publishHunt(client, seq, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
+      const index = result.listingChanged ? await publishHuntsIndex(client, seq) : undefined;
+      await consume(client, huntId, changes, dirty);
+      const changed = result.changed + (index?.changed ?? 0);
+      const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
       if (changed > 0) {
-        await notifyReaders(client, { seq, hunt: hunt.slug, changed, refreshMs: durationMs, oldestChangeAt: dirty?.since_ms ?? null });
+        await notifyReaders(client, {
+          seq, hunt: hunt.slug, changed, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered),
+        });
       }
-      return { huntId, slug: hunt.slug, published: true, documentsChanged: changed, durationMs };
+      return done(path, hunt.slug, changed, changes.length);
     });
   });
+}
+
+/** Marks what this publish included as done, in the publishing transaction. */
+async function consume(
+  client: Client, huntId: string, changes: ChangeRow[],
+  dirty: { generation: number; snapshot_at: Date } | undefined,
+): Promise<void> {
+  // By id, not by a bound: a change with a smaller id may commit after our snapshot.
+  if (changes.length > 0) await client.query('delete from read_model_changes where id = any($1::bigint[])', [changes.map((c) => c.id)]);
+  if (!dirty) return;
+  const { rowCount } = await client.query('delete from dirty_hunts where hunt_id = $1 and generation = $2', [huntId, dirty.generation]);
+  // Marked again meanwhile: the hunt stays dirty, but only for what came after our snapshot
+  // (otherwise a busy hunt's dirty_since would never move and its age would grow forever).
+  if (rowCount === 0) {
+    await client.query('update dirty_hunts set dirty_since = greatest(dirty_since, $2) where hunt_id = $1', [huntId, dirty.snapshot_at]);
+  }
 }

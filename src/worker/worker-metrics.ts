@@ -53,19 +53,21 @@ export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss
     registers: [registry],
     async collect() {
       await readingDatabase(async () => {
-        const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from dirty_hunts');
+        const { rows } = await pool.query<{ n: number }>(
+          'select count(*)::int as n from (select hunt_id from dirty_hunts union select hunt_id from read_model_changes) d');
         this.set(rows[0]?.n ?? 0);
       });
     },
   });
   new Gauge({
     name: 'treasure_dirty_oldest_age_seconds',
-    help: 'Age of the oldest dirty hunt (0 when none).',
+    help: 'Age of the oldest change not yet published (0 when none).',
     registers: [registry],
     async collect() {
       await readingDatabase(async () => {
         const { rows } = await pool.query<{ age: number | null }>(
-          'select extract(epoch from clock_timestamp() - min(dirty_since))::float8 as age from dirty_hunts');
+          `select extract(epoch from clock_timestamp() - least(
+             (select min(dirty_since) from dirty_hunts), (select min(recorded_at) from read_model_changes)))::float8 as age`);
         this.set(rows[0]?.age ?? 0);
       });
     },

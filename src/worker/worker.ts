@@ -82,7 +82,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
       if (typeof huntId !== 'string' || !UUID.test(huntId)) return { ignored: 'invalid hunt id' };
       const end = metrics.refreshDuration.startTimer({ queue: REFRESH_HUNT_QUEUE });
       try {
-        const outcome = await refreshHunt(pool, huntId);
+        const outcome = await refreshHunt(pool, huntId, { full: job!.data.reason === 'admin' });
         end({ outcome: 'success' });
         metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
         log.debug('hunt refreshed', { ...outcome });

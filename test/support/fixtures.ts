@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { ADMIN_TOKEN } from './engine.ts';
 import type { Client } from './client.ts';
+import type { Queryable } from '../../src/core/db.ts';
 
 export interface ClueSpec { title?: string; body?: string; points?: number; answers: string[] }
 
@@ -23,4 +24,12 @@ export async function registerPlayer(client: Client, handle: string) {
 
 export async function answer(client: Client, slug: string, clueId: string, token: string, text: string) {
   return client.post(`/v1/hunts/${slug}/clues/${clueId}/answers`, { answer: text }, { token });
+}
+
+/** Changes not yet published: dirty hunts plus unconsumed player changes (for one hunt, or all). */
+export async function unpublishedChanges(pool: Queryable, huntId?: string): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select (select count(*) from dirty_hunts where $1::uuid is null or hunt_id = $1)
+          + (select count(*) from read_model_changes where $1::uuid is null or hunt_id = $1) as n`, [huntId ?? null]);
+  return Number(rows[0]!.n);
 }
