@@ -90,7 +90,9 @@ export class SnapshotStore {
           try {
             const notice = JSON.parse(payload) as PublishNotice;
             this.events.onNotice?.(notice);
+            // Already installed (a poll or an earlier reload got there first): it counts as of now.
             if (notice.seq > this.lastSeq) this.announced.push(notice);
+            else this.events.onPublishInstalled?.(notice);
           } catch { /* not ours to judge */ }
         }
         void this.reload().catch(() => undefined);

@@ -1,0 +1,166 @@
+// The incremental refresh: each player change is one row, published exactly once; the documents
+// it publishes are the bytes a full rebuild would write; a player sees their own find at once on
+// every API process, before the leaderboard catches up; staleness is measured per answer.
+import { expect } from 'chai';
+import pg from 'pg';
+import { FORMAT_VERSION } from '../src/core/documents.ts';
+import { buildHuntDocuments } from '../src/worker/document-builder.ts';
+import { loadHunt, loadHuntRows } from '../src/worker/read-model-rows.ts';
+import { refreshHunt } from '../src/worker/refresh-hunt.ts';
+import { Client } from './support/client.ts';
+import { eventually, startEngine, type Engine } from './support/engine.ts';
+import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
+import { seededRandom } from './support/seeded-random.ts';
+import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
+
+describe('incremental refresh', () => {
+  let db: TestDatabase;
+  // Two API processes and no worker: the tests decide when a refresh runs.
+  let one: Engine;
+  let two: Engine;
+  let a: Client;
+  let b: Client;
+  let pool: pg.Pool;
+
+  before(async () => {
+    db = await createTestDatabase('incremental');
+    one = await startEngine(db.url, { worker: false });
+    two = await startEngine(db.url, { worker: false });
+    a = new Client(one.url);
+    b = new Client(two.url);
+    pool = new pg.Pool({ connectionString: db.url, max: 5 });
+  });
+
+  after(async () => {
+    await pool?.end();
+    await two?.stop();
+    await one?.stop();
+    await db?.drop();
+  });
+
+  const huntIdOf = async (slug: string) => (await pool.query('select id from hunts where slug = $1', [slug])).rows[0].id as string;
+  const stored = async (huntId: string) => new Map((await pool.query<{ doc_key: string; body: string }>(
+    'select doc_key, body from snapshot_documents where hunt_id = $1 and format_version = $2 and body is not null',
+    [huntId, FORMAT_VERSION])).rows.map((r) => [r.doc_key, r.body]));
+  const unstamped = (body: string) => {
+    const parsed = JSON.parse(body);
+    if (Array.isArray(parsed)) return JSON.stringify(parsed); // a leaderboard page carries no stamp
+    const { version: _v, generatedAt: _g, ...content } = parsed;
+    return JSON.stringify(content);
+  };
+
+  it('records each change as one row and deletes it in the publish that includes it', async () => {
+    const hunt = await createHunt(a, 'ledger-hunt', [{ answers: ['amber'], points: 5 }, { answers: ['onyx'], points: 7 }]);
+    const huntId = await huntIdOf('ledger-hunt');
+    expect((await refreshHunt(one.api.pool, huntId)).path).to.equal('full'); // created: never published
+    const player = await registerPlayer(a, 'ledger_keeper');
+    await answer(a, 'ledger-hunt', hunt.clues[0]!.id, player.token, 'nope'); // joins: a change without a find
+    await answer(a, 'ledger-hunt', hunt.clues[0]!.id, player.token, 'amber');
+    await answer(a, 'ledger-hunt', hunt.clues[0]!.id, player.token, 'AMBER'); // a repeat changes nothing
+    const { rows } = await pool.query('select player_id, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id', [huntId]);
+    expect(rows.map((r) => r.clue_id)).to.deep.equal([null, hunt.clues[0]!.id]);
+    const findAt = (await pool.query('select found_at from finds where player_id = $1', [player.id])).rows[0].found_at as Date;
+    expect(rows[1].recorded_at.getTime()).to.be.at.least(findAt.getTime());
+
+    const outcome = await refreshHunt(one.api.pool, huntId);
+    expect(outcome).to.include({ path: 'incremental', changesPublished: 2 });
+    expect(await unpublishedChanges(pool, huntId)).to.equal(0);
+    expect((await refreshHunt(one.api.pool, huntId)).path, 'nothing left to do').to.equal('none');
+  });
+
+  it('publishes, change after change, the same bytes as a full rebuild (apart from version and generatedAt)', async () => {
+    const rnd = seededRandom(11);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const slugs = ['same-bytes-a', 'same-bytes-b'];
+    const hunts = await Promise.all(slugs.map((slug, h) => createHunt(a, slug,
+      Array.from({ length: 4 }, (_, c) => ({ answers: [`word ${h} ${c}`], points: [5, 10, 10, 20][c]! })))));
+    const ids = await Promise.all(slugs.map(huntIdOf));
+    for (const id of ids) await refreshHunt(one.api.pool, id);
+    // Enough players for several leaderboard pages, so moves across page boundaries happen.
+    const players = await Promise.all(Array.from({ length: 120 }, (_, i) => registerPlayer(i % 2 ? a : b, `same_${i}`)));
+    const paths = new Set<string>();
+    for (let round = 0; round < 6; round++) {
+      const batch = Array.from({ length: 90 }, () => {
+        const h = Math.floor(rnd() * hunts.length);
+        const c = Math.floor(rnd() * 4);
+        return { h, c, player: pick(players), text: rnd() < 0.7 ? `word ${h} ${c}` : 'a wrong guess' };
+      });
+      const replies = await Promise.all(batch.flatMap((x) => (rnd() < 0.2 ? [x, x] : [x]))
+        .map((x) => answer(rnd() < 0.5 ? a : b, slugs[x.h]!, hunts[x.h]!.clues[x.c]!.id, x.player.token, x.text)));
+      expect(replies.every((r) => r.status === 200)).to.equal(true);
+      for (const id of ids) paths.add((await refreshHunt(one.api.pool, id)).path);
+    }
+    expect([...paths]).to.deep.equal(['incremental']);
+
+    for (const [i, id] of ids.entries()) {
+      const incremental = await stored(id);
+      expect(incremental.size).to.be.greaterThan(60);
+      // What the full path builds from the base tables right now, serialized the way it stores it.
+      const hunt = (await loadHunt(pool, id))!;
+      const full = buildHuntDocuments(await loadHuntRows(pool, hunt));
+      const drafts = [full.detail, full.board.head, ...full.board.pages, ...full.progress];
+      expect(drafts.map((d) => d.key).sort(), `${slugs[i]}: same documents`).to.deep.equal([...incremental.keys()].sort());
+      for (const draft of drafts) {
+        expect(unstamped(incremental.get(draft.key)!), draft.key).to.equal(JSON.stringify(draft.content));
+      }
+      // And the full path, run for real, has nothing to change.
+      expect((await refreshHunt(one.api.pool, id, { full: true })).documentsChanged, slugs[i]).to.equal(0);
+    }
+  });
+
+  it("shows a player's find in their progress on every API process before the leaderboard is republished", async () => {
+    const hunt = await createHunt(a, 'ryw-hunt', [{ answers: ['quartz'], points: 12 }, { answers: ['slate'], points: 3 }]);
+    const huntId = await huntIdOf('ryw-hunt');
+    await refreshHunt(one.api.pool, huntId);
+    const [rival, me] = [await registerPlayer(a, 'ryw_rival'), await registerPlayer(a, 'ryw_me')];
+    await answer(a, 'ryw-hunt', hunt.clues[1]!.id, rival.token, 'slate');
+    await refreshHunt(one.api.pool, huntId);
+    const board = await eventually(async () => {
+      const [ra, rb] = await Promise.all([a.get('/v1/hunts/ryw-hunt/leaderboard'), b.get('/v1/hunts/ryw-hunt/leaderboard')]);
+      return ra.body.total === 1 && rb.body.version === ra.body.version ? ra.body : undefined;
+    }, 'rival on both leaderboards');
+
+    for (const [client, clue, text] of [[a, 0, 'quartz'], [b, 1, 'slate']] as const) {
+      expect((await answer(client, 'ryw-hunt', hunt.clues[clue]!.id, me.token, text)).body.correct).to.equal(true);
+      // Right away, from both processes, with no refresh in between.
+      for (const reader of [a, b]) {
+        const res = await reader.get(`/v1/hunts/ryw-hunt/players/${me.id}`);
+        expect(res.status).to.equal(200);
+        expect(res.body.finds.map((f: { clueId: string }) => f.clueId)).to.include(hunt.clues[clue]!.id);
+        expect(res.body.leaderboardVersion, 'rank from the leaderboard still served').to.equal(board.version);
+        expect(res.body.rank).to.equal(null);
+      }
+    }
+    const before = await b.get(`/v1/hunts/ryw-hunt/players/${me.id}`);
+    expect(before.body).to.include({ points: 15, cluesFound: 2 });
+    expect((await b.get('/v1/hunts/ryw-hunt/leaderboard')).body.total, 'leaderboard not republished yet').to.equal(1);
+
+    await refreshHunt(one.api.pool, huntId);
+    const after = await eventually(async () => {
+      const res = await b.get(`/v1/hunts/ryw-hunt/players/${me.id}`);
+      return res.body.rank === 1 ? res : undefined;
+    }, 'rank after the republish');
+    expect(after.body).to.include({ points: 15, cluesFound: 2, rank: 1 });
+    expect(after.body.leaderboardVersion).to.be.greaterThan(board.version);
+    expect(after.headers.get('etag')).to.not.equal(before.headers.get('etag'));
+  });
+
+  it('measures staleness per accepted answer, from its commit to the document installed', async () => {
+    const hunt = await createHunt(a, 'stale-hunt', [{ answers: ['tin'] }, { answers: ['zinc'] }]);
+    const huntId = await huntIdOf('stale-hunt');
+    await refreshHunt(one.api.pool, huntId);
+    const count = async () => {
+      const text = (await b.get('/metrics')).text;
+      return Number(/^treasure_snapshot_staleness_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const start = await count();
+    const players = await Promise.all([0, 1, 2].map((i) => registerPlayer(a, `stale_${i}`)));
+    for (const p of players) {
+      await answer(a, 'stale-hunt', hunt.clues[0]!.id, p.token, 'tin');
+      await answer(a, 'stale-hunt', hunt.clues[1]!.id, p.token, 'wrong'); // not an accepted answer
+    }
+    expect(await count()).to.equal(start);
+    await refreshHunt(one.api.pool, huntId);
+    await eventually(async () => ((await count()) === start + 3 ? true : undefined), 'three answers observed');
+  });
+});
