@@ -1,4 +1,5 @@
-// Applies sql/schema (ordered, once each) and sql/views (re-created when their text changes).
+// Applies sql/schema (ordered, once each), then sql/views and sql/functions (re-created when
+// their text changes).
 // Everything runs in one transaction that first takes an advisory lock, so two processes starting
 // at once serialize: the second finds the work done and changes nothing.
 import { createHash } from 'node:crypto';
@@ -43,7 +44,8 @@ export interface MigrationResult { appliedMigrations: string[]; viewsRecreated: 
 export async function migrate(pool: pg.Pool): Promise<MigrationResult> {
   const migrations = await readSqlDir('schema');
   const views = orderViews(await readSqlDir('views'));
-  const viewsChecksum = createHash('sha256').update(views.map((v) => `${v.name}\n${v.sql}`).join('\n')).digest('hex');
+  const functions = await readSqlDir('functions');
+  const viewsChecksum = createHash('sha256').update([...views, ...functions].map((v) => `${v.name}\n${v.sql}`).join('\n')).digest('hex');
 
   const client = await pool.connect();
   try {
@@ -74,6 +76,8 @@ export async function migrate(pool: pg.Pool): Promise<MigrationResult> {
         else if (kind === 'v') await client.query(`drop view ${quoteIdent(view.name)} cascade`);
       }
       for (const view of views) await client.query(view.sql);
+      // `create or replace function`: each file replaces its own definition.
+      for (const fn of functions) await client.query(fn.sql);
       await client.query(`insert into schema_views (checksum) values ($1)
         on conflict (id) do update set checksum = excluded.checksum, applied_at = now()`, [viewsChecksum]);
     }
