@@ -5,6 +5,7 @@
 // own, so there is no older snapshot that could overwrite a newer publish.
 import type { Pool } from '../core/db.ts';
 import { many } from '../core/db.ts';
+import type { PublishedStateCache } from './published-state-cache.ts';
 import { refreshHunt } from './refresh-hunt.ts';
 
 export interface FullRebuildOutcome {
@@ -13,10 +14,10 @@ export interface FullRebuildOutcome {
   durationMs: number;
 }
 
-export async function fullRebuild(pool: Pool): Promise<FullRebuildOutcome> {
+export async function fullRebuild(pool: Pool, cache?: PublishedStateCache): Promise<FullRebuildOutcome> {
   const started = performance.now();
   const hunts = await many<{ id: string }>(pool, 'select id from hunts order by created_at, id');
   let documentsChanged = 0;
-  for (const { id } of hunts) documentsChanged += (await refreshHunt(pool, id, { full: true })).documentsChanged;
+  for (const { id } of hunts) documentsChanged += (await refreshHunt(pool, id, { full: true, cache })).documentsChanged;
   return { hunts: hunts.length, documentsChanged, durationMs: performance.now() - started };
 }

@@ -24,6 +24,8 @@ export interface PublishResult {
   seq: number; changed: number; withdrawn: number;
   /** What the hunts index shows of this hunt changed: the index must be republished. */
   listingChanged: boolean;
+  /** The version each written document got. */
+  versions: Map<string, number>;
 }
 
 class PublishBatch {
@@ -141,7 +143,7 @@ export async function publishHunt(
   } else {
     listingChanged = ((await tx.query('delete from hunt_publications where hunt_id = $1', [huntId])).rowCount ?? 0) > 0;
   }
-  return { seq, changed: batch.writes.length, withdrawn, listingChanged };
+  return { seq, changed: batch.writes.length, withdrawn, listingChanged, versions: new Map(batch.writes.map((w) => [w.key, w.version])) };
 }
 
 /** Rebuilds the hunts index from the published hunts (newest start first). */
@@ -153,7 +155,7 @@ export async function publishHuntsIndex(tx: Client, seq: number): Promise<Publis
   const batch = new PublishBatch(await existingDocs(tx, { keys: [docKeys.huntsIndex()] }), new Date());
   batch.put(buildHuntsIndex(rows), null);
   await writeAll(tx, seq, batch.writes);
-  return { seq, changed: batch.writes.length, withdrawn: 0, listingChanged: false };
+  return { seq, changed: batch.writes.length, withdrawn: 0, listingChanged: false, versions: new Map(batch.writes.map((w) => [w.key, w.version])) };
 }
 
 export async function notifyReaders(tx: Client, notice: PublishNotice): Promise<void> {

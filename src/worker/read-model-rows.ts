@@ -104,6 +104,16 @@ export async function countVisiblePlayers(db: Queryable, huntId: string): Promis
   return row?.n ?? 0;
 }
 
+/** The current versions of the hunt's published detail and leaderboard head (0 when missing). */
+export async function loadPublishedVersions(db: Queryable, hunt: HuntRow): Promise<{ detail: number; head: number }> {
+  const rows = await many<{ doc_key: string; version: number }>(db,
+    `select doc_key, version from snapshot_documents
+      where doc_key in ($1, $2) and format_version = $3 and body is not null`,
+    [docKeys.hunt(hunt.slug), docKeys.leaderboard(hunt.slug), FORMAT_VERSION]);
+  const versionOf = (key: string) => Number(rows.find((r) => r.doc_key === key)?.version ?? 0);
+  return { detail: versionOf(docKeys.hunt(hunt.slug)), head: versionOf(docKeys.leaderboard(hunt.slug)) };
+}
+
 /**
  * The hunt's published detail and standings, or undefined when there are none in the current
  * format (never published, withdrawn, or a format change): then only the full path can run.

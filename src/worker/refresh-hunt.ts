@@ -10,9 +10,12 @@ import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
 import { inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
 import { applyChanges } from './incremental-update.ts';
 import { beginPublish, notifyReaders, publishHunt, publishHuntsIndex } from './publisher.ts';
+import type { PublishedStateCache } from './published-state-cache.ts';
 import {
-  countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadPublishedState, type ChangeRow,
+  countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadPublishedState, loadPublishedVersions,
+  type ChangeRow,
 } from './read-model-rows.ts';
+import { docKeys } from '../core/documents.ts';
 
 export type RefreshPath = 'full' | 'incremental' | 'none';
 
@@ -27,7 +30,14 @@ export interface RefreshOutcome {
   durationMs: number;
 }
 
-export async function refreshHunt(pool: Pool, huntId: string, opts: { full?: boolean } = {}): Promise<RefreshOutcome> {
+export interface RefreshOptions {
+  /** Take the full path whatever changed (admin requests, the full rebuild). */
+  full?: boolean;
+  /** The worker's memory of what it last published (optional: without it, the pages are read). */
+  cache?: PublishedStateCache;
+}
+
+export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptions = {}): Promise<RefreshOutcome> {
   const started = performance.now();
   return withHuntLock(pool, huntId, async (client) => {
     // One snapshot for every read: the documents agree with each other, and the change rows read
@@ -39,26 +49,27 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: { full?: boo
       const hunt = await loadHunt(client, huntId);
       if (!hunt) return undefined;
       const changes = await loadChanges(client, huntId);
-      if (hunt.status === 'draft') return { dirty, hunt, changes, docs: null, path: 'full' as const };
+      if (hunt.status === 'draft') return { dirty, hunt, changes, docs: null, versions: undefined, path: 'full' as const };
+      const versions = await loadPublishedVersions(client, hunt);
       if (!dirty && !opts.full) {
-        if (changes.length === 0) return { dirty, hunt, changes, docs: null, path: 'none' as const };
-        const published = await loadPublishedState(client, hunt);
+        if (changes.length === 0) return { dirty, hunt, changes, docs: null, versions, path: 'none' as const };
+        const published = opts.cache?.get(huntId, versions) ?? await loadPublishedState(client, hunt);
         if (published) {
           const players = await loadChangedPlayers(client, huntId, [...new Set(changes.map((c) => c.player_id))]);
           const docs = applyChanges(hunt, published, changes, players, await countVisiblePlayers(client, huntId));
-          return { dirty, hunt, changes, docs, path: 'incremental' as const };
+          return { dirty, hunt, changes, docs, versions, path: 'incremental' as const };
         }
       }
       const docs: HuntDocuments = buildHuntDocuments(await loadHuntRows(client, hunt));
-      return { dirty, hunt, changes, docs, path: 'full' as const };
+      return { dirty, hunt, changes, docs, versions, path: 'full' as const };
     });
     const done = (path: RefreshPath, slug: string | null, documentsChanged = 0, changesPublished = 0): RefreshOutcome =>
       ({ huntId, slug, path, documentsChanged, changesPublished, durationMs: performance.now() - started });
     if (!read) return done('none', null);
-    const { dirty, hunt, changes, docs, path } = read;
+    const { dirty, hunt, changes, docs, versions, path } = read;
     if (path === 'none') return done('none', hunt.slug);
 
-    return inTransaction(client, async () => {
+    const published = await inTransaction(client, async () => {
       const seq = await beginPublish(client);
       const result = await publishHunt(client, seq, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
       const index = result.listingChanged ? await publishHuntsIndex(client, seq) : undefined;
@@ -70,8 +81,19 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: { full?: boo
           seq, hunt: hunt.slug, changed, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered),
         });
       }
-      return done(path, hunt.slug, changed, changes.length);
+      return { outcome: done(path, hunt.slug, changed, changes.length), versions: result.versions };
     });
+    // Committed: remember what is now published, at the versions it was published as.
+    if (opts.cache && docs && versions) {
+      opts.cache.set(huntId, {
+        detailVersion: published.versions.get(docKeys.hunt(hunt.slug)) ?? versions.detail,
+        headVersion: published.versions.get(docKeys.leaderboard(hunt.slug)) ?? versions.head,
+        state: { detail: docs.detail.content, entries: docs.entries },
+      });
+    } else {
+      opts.cache?.forget(huntId);
+    }
+    return published.outcome;
   });
 }
 

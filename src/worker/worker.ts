@@ -15,6 +15,7 @@ import {
 import { DirtyTrigger } from './dirty-trigger.ts';
 import { fullRebuild } from './full-rebuild.ts';
 import { scheduleFullRebuild } from './full-rebuild-schedule.ts';
+import { PublishedStateCache } from './published-state-cache.ts';
 import { refreshHunt } from './refresh-hunt.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
@@ -73,6 +74,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   instrumentPool(pool, registry, config.dbPoolMax);
   const metrics = createWorkerMetrics(registry, pool, boss);
 
+  const cache = new PublishedStateCache();
   await boss.work<RefreshHuntJob>(REFRESH_HUNT_QUEUE,
     // NOTIFY wakes the worker for new jobs; the 1-second poll is the backstop for what NOTIFY
     // does not announce (a retry whose back-off just ended). pg-boss's default backstop is 30 s.
@@ -82,7 +84,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
       if (typeof huntId !== 'string' || !UUID.test(huntId)) return { ignored: 'invalid hunt id' };
       const end = metrics.refreshDuration.startTimer({ queue: REFRESH_HUNT_QUEUE });
       try {
-        const outcome = await refreshHunt(pool, huntId, { full: job!.data.reason === 'admin' });
+        const outcome = await refreshHunt(pool, huntId, { full: job!.data.reason === 'admin', cache });
         end({ outcome: 'success' });
         metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
         log.debug('hunt refreshed', { ...outcome });
@@ -99,7 +101,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
     async () => {
       const end = metrics.refreshDuration.startTimer({ queue: FULL_REBUILD_QUEUE });
       try {
-        const outcome = await fullRebuild(pool);
+        const outcome = await fullRebuild(pool, cache);
         end({ outcome: 'success' });
         metrics.refreshed(FULL_REBUILD_QUEUE, outcome.documentsChanged);
         log.info('full rebuild done', { ...outcome });
