@@ -8,8 +8,9 @@ import { buildHuntDocuments } from '../src/worker/document-builder.ts';
 import { PublishedStateCache } from '../src/worker/published-state-cache.ts';
 import { loadHunt, loadHuntRows } from '../src/worker/read-model-rows.ts';
 import { refreshHunt } from '../src/worker/refresh-hunt.ts';
+import { startWorker } from '../src/worker/worker.ts';
 import { Client } from './support/client.ts';
-import { eventually, startEngine, type Engine } from './support/engine.ts';
+import { eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
 import { seededRandom } from './support/seeded-random.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
@@ -166,5 +167,29 @@ describe('incremental refresh', () => {
     expect(await count()).to.equal(start);
     await refreshHunt(one.api.pool, huntId);
     await eventually(async () => ((await count()) === start + 3 ? true : undefined), 'three answers observed');
+  });
+
+  it('publishes every change made while no worker ran, once one starts', async () => {
+    const hunt = await createHunt(a, 'no-worker-hunt', [{ answers: ['ash'], points: 4 }, { answers: ['elm'], points: 6 }]);
+    await refreshHunt(one.api.pool, await huntIdOf('no-worker-hunt'));
+    const players = await Promise.all([0, 1, 2, 3].map((i) => registerPlayer(b, `nw_${i}`)));
+    for (const [i, p] of players.entries()) {
+      expect((await answer(i % 2 ? a : b, 'no-worker-hunt', hunt.clues[i % 2]!.id, p.token, i % 2 ? 'elm' : 'ash')).body.correct).to.equal(true);
+    }
+    const huntId = await huntIdOf('no-worker-hunt');
+    // The NOTIFYs went to nobody; the duty to publish is in the database, as change rows.
+    expect((await pool.query('select count(*)::int as n from read_model_changes where hunt_id = $1', [huntId])).rows[0].n).to.equal(4);
+    expect(await unpublishedChanges(pool, huntId)).to.equal(4);
+    const worker = await startWorker(testConfig(db.url), { schedule: false });
+    try {
+      const board = await eventually(async () => {
+        const res = await b.get('/v1/hunts/no-worker-hunt/leaderboard');
+        return res.body?.total === 4 ? res.body : undefined;
+      }, 'all four published by the worker started afterwards');
+      expect(board.entries.map((e: { points: number }) => e.points)).to.deep.equal([6, 6, 4, 4]);
+      await eventually(async () => (await unpublishedChanges(pool, huntId) === 0 ? true : undefined), 'nothing left pending');
+    } finally {
+      await worker.stop();
+    }
   });
 });
