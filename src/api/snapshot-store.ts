@@ -237,7 +237,7 @@ export class SnapshotStore {
     const previous = this.boards.get(key);
     const pages = new Map<number, { json: Buffer; entries: LeaderboardEntry[] }>();
     for (let n = 0; n * LEADERBOARD_PAGE_SIZE < Math.max(stamped.total, 1); n++) {
-      const doc = this.documents.get(`${key}:page:${n}`);
+      const doc = this.documents.get(docKeys.leaderboardPage(stamped.hunt, n));
       if (!doc) continue;
       const kept = previous?.pages.get(n);
       // Pages that did not change keep their parsed entries.
