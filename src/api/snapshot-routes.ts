@@ -8,7 +8,7 @@ import {
 } from '../core/documents.ts';
 import { ApiError, notFound, sendError, unavailable } from './api-error.ts';
 import type { PlayerDirectory } from './player-directory.ts';
-import type { ServedBoard, ServedDocument, SnapshotStore } from './snapshot-store.ts';
+import { ownedBuffer, type ServedBoard, type ServedDocument, type SnapshotStore } from './snapshot-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LIMIT = 100;
@@ -111,7 +111,7 @@ function leaderboard(ctx: SnapshotContext, slug: string, query: string): Reply {
     const n = offset / LEADERBOARD_PAGE_SIZE;
     let body = board.responses.get(n);
     if (!body) {
-      body = Buffer.from(leaderboardBody(board.hunt, board.pages.get(n)?.json.toString('utf8') ?? '[]', board.total, stamp));
+      body = ownedBuffer(leaderboardBody(board.hunt, board.pages.get(n)?.json.toString('utf8') ?? '[]', board.total, stamp));
       board.responses.set(n, body);
     }
     return reply(body, '');

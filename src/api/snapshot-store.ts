@@ -37,6 +37,17 @@ export interface ServedBoard {
   responses: Map<number, Buffer>;
 }
 
+/**
+ * Bytes that live as long as their document: in an allocation of their own. Buffer.from would cut
+ * small ones from Node's shared 8 KB pool, and one surviving document would keep a whole slab of
+ * replaced ones alive.
+ */
+export function ownedBuffer(text: string): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  buffer.write(text, 'utf8');
+  return buffer;
+}
+
 /** A find this process heard of (its own answer, or another process's NOTIFY) but whose progress is not published yet. */
 export interface UnpublishedFind extends ProgressFind { handle: string; heardAt: number }
 
@@ -215,7 +226,7 @@ export class SnapshotStore {
       kind: row.kind,
       version: row.version,
       etag: etagFor(row.doc_key, row.version),
-      body: Buffer.from(row.body, 'utf8'),
+      body: ownedBuffer(row.body),
       generatedAtMs: row.generated_at.getTime(),
     });
     if (row.kind === 'progress' && this.unpublished.has(row.doc_key)) {
