@@ -1,7 +1,7 @@
 // The worker process: works the refresh queues, turns dirty hunts into jobs, fires the periodic
 // full rebuild, and exports its metrics. Computes; never serves players.
 import type http from 'node:http';
-import { PgBoss, type Job, type JobResult } from 'pg-boss';
+import { PgBoss, type Job } from 'pg-boss';
 import type { Config } from '../core/config.ts';
 import { createPool, type Pool } from '../core/db.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
@@ -75,33 +75,26 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   const metrics = createWorkerMetrics(registry, pool, boss);
 
   const cache = new PublishedStateCache();
-  const refreshOne = async (job: Job<RefreshHuntJob>): Promise<JobResult> => {
-    const huntId = job.data?.huntId;
-    if (typeof huntId !== 'string' || !UUID.test(huntId)) return { id: job.id, status: 'completed', output: { ignored: 'invalid hunt id' } };
-    const end = metrics.refreshDuration.startTimer({ queue: REFRESH_HUNT_QUEUE });
-    try {
-      const outcome = await refreshHunt(pool, huntId, { full: job.data.reason === 'admin', cache });
-      end({ outcome: 'success' });
-      metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
-      log.debug('hunt refreshed', { ...outcome });
-      return { id: job.id, status: 'completed', output: outcome };
-    } catch (err) {
-      end({ outcome: 'failure' });
-      log.warn('hunt refresh failed; pg-boss retries it', { huntId, err });
-      return { id: job.id, status: 'failed', output: { message: (err as Error).message } };
-    }
-  };
   await boss.work<RefreshHuntJob>(REFRESH_HUNT_QUEUE,
-    // Jobs are fetched, and settled, in batches (distinct hunts: one active job per hunt), each
-    // job failing or completing on its own: under load, pg-boss's own statements per refresh
-    // shrink with the batch. Two fetch loops, so one slow hunt does not hold the next batch back.
-    // NOTIFY wakes the worker for new jobs; the 1-second poll is the backstop for what NOTIFY does
-    // not announce (a retry whose back-off just ended). pg-boss's default backstop is 30 s.
-    {
-      batchSize: Math.max(1, Math.ceil(config.refreshConcurrency / 2)), localConcurrency: Math.min(2, config.refreshConcurrency),
-      perJobResults: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1,
-    },
-    (jobs: Job<RefreshHuntJob>[]) => Promise.all(jobs.map(refreshOne)));
+    // NOTIFY wakes the worker for new jobs; the 1-second poll is the backstop for what NOTIFY
+    // does not announce (a retry whose back-off just ended). pg-boss's default backstop is 30 s.
+    { batchSize: 1, localConcurrency: config.refreshConcurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
+    async ([job]: Job<RefreshHuntJob>[]) => {
+      const huntId = job?.data?.huntId;
+      if (typeof huntId !== 'string' || !UUID.test(huntId)) return { ignored: 'invalid hunt id' };
+      const end = metrics.refreshDuration.startTimer({ queue: REFRESH_HUNT_QUEUE });
+      try {
+        const outcome = await refreshHunt(pool, huntId, { full: job!.data.reason === 'admin', cache });
+        end({ outcome: 'success' });
+        metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
+        log.debug('hunt refreshed', { ...outcome });
+        return outcome;
+      } catch (err) {
+        end({ outcome: 'failure' });
+        log.warn('hunt refresh failed; pg-boss retries it', { huntId, err });
+        throw err;
+      }
+    });
 
   await boss.work<FullRebuildJob>(FULL_REBUILD_QUEUE,
     { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
