@@ -10,7 +10,7 @@ import { loadHunt, loadHuntRows } from '../src/worker/read-model-rows.ts';
 import { refreshHunt } from '../src/worker/refresh-hunt.ts';
 import { startWorker } from '../src/worker/worker.ts';
 import { Client } from './support/client.ts';
-import { eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
+import { ADMIN_TOKEN, eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
 import { seededRandom } from './support/seeded-random.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
@@ -191,5 +191,26 @@ describe('incremental refresh', () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  it('lists a hunt in the hunts index again after a full refresh, even when its listing did not change', async () => {
+    await createHunt(a, 'relisted-hunt', [{ answers: ['oak'] }]);
+    const huntId = await huntIdOf('relisted-hunt');
+    await refreshHunt(one.api.pool, huntId);
+    // The index lost (as migration 003 drops every older document), the listing row unchanged.
+    await pool.query(`delete from snapshot_documents where doc_key = 'hunts'`);
+    await refreshHunt(one.api.pool, huntId, { full: true });
+    const { rows } = await pool.query(`select body from snapshot_documents where doc_key = 'hunts' and body is not null`);
+    expect(rows).to.have.length(1);
+    expect(JSON.parse(rows[0].body).hunts.map((h: { slug: string }) => h.slug)).to.include('relisted-hunt');
+  });
+
+  it('answers an admin refresh of one hunt with a full refresh, even when a job for it is already waiting', async () => {
+    await createHunt(a, 'admin-full-hunt', [{ answers: ['yew'] }]);
+    const huntId = await huntIdOf('admin-full-hunt');
+    await refreshHunt(one.api.pool, huntId);
+    const res = await a.post('/v1/admin/refresh', { hunt: 'admin-full-hunt' }, { token: ADMIN_TOKEN });
+    expect(res.status).to.equal(202);
+    expect((await refreshHunt(one.api.pool, huntId)).path, 'whichever job runs next').to.equal('full');
   });
 });

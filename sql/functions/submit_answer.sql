@@ -12,7 +12,7 @@ create or replace function submit_answer(
 language plpgsql as $$
 declare
   h record;
-  now_at timestamptz := clock_timestamp();
+  now_at timestamptz;
   minute record;
   wait float8;
 begin
@@ -20,6 +20,7 @@ begin
   joined := false;
   -- A key-share lock on the hunt: an admin ending it (FOR UPDATE) waits for this answer or is seen by it.
   select status, starts_at, ends_at into h from hunts where id = p_hunt for key share;
+  now_at := clock_timestamp(); -- after the lock: an admin's end time that we waited for applies
   if h.status is distinct from 'live' or now_at < h.starts_at or now_at >= h.ends_at then
     raise exception 'the hunt is not accepting answers now' using errcode = 'TH409';
   end if;

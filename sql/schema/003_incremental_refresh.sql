@@ -24,5 +24,7 @@ alter table snapshot_documents set (autovacuum_vacuum_scale_factor = 0.02, autov
 
 -- Documents of format 1 are superseded (format 2 splits the leaderboard into pages and leaves the
 -- rank out of stored progress): drop them and let every hunt be rebuilt in the new format.
+-- hunt_publications goes with them, so the first refresh of each hunt lists it in the index again.
 delete from snapshot_documents where format_version < 2;
+delete from hunt_publications;
 insert into dirty_hunts (hunt_id) select id from hunts on conflict do nothing;

@@ -13,7 +13,7 @@ import { rateLimited } from './rate-window.ts';
 export interface AnswerResult { correct: boolean; alreadyFound: boolean; points: number }
 
 /** The response, and what to announce once it is committed (nothing when nothing changed). */
-export interface AnswerOutcome { result: AnswerResult; change?: ChangeNotice }
+export interface SubmittedAnswer { result: AnswerResult; change?: ChangeNotice }
 
 export interface GuessLimits {
   freeWrongPerClue: number;
@@ -29,7 +29,7 @@ interface Submitted { correct: boolean; already_found: boolean; points: number; 
 export async function submitAnswer(
   pool: Pool, hasher: AnswerHasher, limits: GuessLimits,
   args: { slug: string; clueId: string; playerId: string; handle: string; answer: string },
-): Promise<AnswerOutcome> {
+): Promise<SubmittedAnswer> {
   const normalized = normalizeAnswer(args.answer);
   if (normalized === '') throw new ApiError(400, 'invalid_body', 'answer: nothing is left after normalization');
 

@@ -119,6 +119,9 @@ export async function enqueueRefresh(pool: Pool, boss: PgBoss, huntSlug: string 
   } else {
     const hunt = await maybeOne<{ id: string }>(pool, 'select id from hunts where slug = $1', [huntSlug]);
     if (!hunt) throw notFound('hunt');
+    // The mark, not the job, asks for the full path: whichever job of this hunt runs next (the
+    // send below may coalesce into one already waiting) rebuilds it from scratch.
+    await withTransaction(pool, (tx) => markHuntDirty(tx, hunt.id));
     queue = REFRESH_HUNT_QUEUE;
     key = hunt.id;
     data = { huntId: hunt.id, reason: 'admin' };

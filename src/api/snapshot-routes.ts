@@ -109,10 +109,12 @@ function leaderboard(ctx: SnapshotContext, slug: string, query: string): Reply {
   if (limit === LEADERBOARD_PAGE_SIZE && offset % LEADERBOARD_PAGE_SIZE === 0) {
     // A whole stored page: its bytes wrapped once per leaderboard version, then served as they are.
     const n = offset / LEADERBOARD_PAGE_SIZE;
+    const page = board.pages.get(n);
     let body = board.responses.get(n);
     if (!body) {
-      body = ownedBuffer(leaderboardBody(board.hunt, board.pages.get(n)?.json.toString('utf8') ?? '[]', board.total, stamp));
-      board.responses.set(n, body);
+      body = ownedBuffer(leaderboardBody(board.hunt, page?.json.toString('utf8') ?? '[]', board.total, stamp));
+      // Only pages that exist are kept: offsets past the end must not grow the cache.
+      if (page) board.responses.set(n, body);
     }
     return reply(body, '');
   }
@@ -155,7 +157,8 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
       leaderboardVersion: board.version,
     };
     return send(req, res, {
-      etag: etagFor(key, version, `board:${board.version}:unpublished:${extra.length}`),
+      // Which unpublished finds, not how many: two processes may have heard of different ones.
+      etag: etagFor(key, version, `board:${board.version}:unpublished:${extra.map((f) => f.clueId).join(',')}`),
       version,
       generatedAtMs: doc?.generatedAtMs ?? board.generatedAtMs,
       body: Buffer.from(serialize(view, { version, generatedAt })),

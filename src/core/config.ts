@@ -8,6 +8,8 @@ export interface Config {
   dataDir: string;
   host: string;
   port: number;
+  /** API processes `npm run api` runs on the one port (node:cluster when more than one). */
+  apiProcesses: number;
   workerMetricsPort: number;
   adminToken: string | undefined;
   /** Secret for the keyed hashes of answers (HMAC-SHA-256). */
@@ -81,11 +83,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: text(env, 'DATA_DIR') ?? '.data',
     host: text(env, 'HOST') ?? '0.0.0.0',
     port: int(env, 'PORT', 3000, 0, 65535),
+    apiProcesses: int(env, 'API_PROCESSES', 1, 1, 256),
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464, 0, 65535),
     adminToken: text(env, 'ADMIN_TOKEN'),
     answerHashKey: text(env, 'ANSWER_HASH_KEY'),
     dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 1000),
-    refreshConcurrency: int(env, 'REFRESH_CONCURRENCY', 2, 1, 64),
+    refreshConcurrency: int(env, 'REFRESH_CONCURRENCY', 4, 1, 64),
     fullRebuildIntervalSeconds: int(env, 'FULL_REBUILD_INTERVAL_SECONDS', 300, 2),
     dirtySweepIntervalMs: int(env, 'DIRTY_SWEEP_INTERVAL_MS', 1000, 50),
     snapshotPollIntervalMs: int(env, 'SNAPSHOT_POLL_INTERVAL_MS', 5000, 50),

@@ -1,6 +1,7 @@
 // Recording that a hunt's documents are behind its base tables, in the writer's own transaction:
 // the change and the duty to republish it commit together, so a worker crash between them can
-// lose nothing. The NOTIFY that follows only makes it fast.
+// lose nothing (a player's own change is a read_model_changes row, written by
+// sql/functions/submit_answer.sql). The NOTIFY that follows only makes it fast.
 import { DIRTY_CHANNEL, type ChangeNotice } from './channels.ts';
 import type { Queryable } from './db.ts';
 
@@ -14,15 +15,6 @@ export async function markHuntDirty(tx: Queryable, huntId: string): Promise<void
   // Delivered at commit, and only if the transaction commits (admin edits are rare: the lock
   // NOTIFY holds through commit costs nothing here).
   await tx.query('select pg_notify($1, $2)', [DIRTY_CHANNEL, JSON.stringify({ huntId } satisfies ChangeNotice)]);
-}
-
-/**
- * A player's change (a new find, or joining with a first wrong answer): one row for the
- * incremental refresh, never an update of a row other writers share. Call it as the
- * transaction's last statement: its time is where staleness is measured from.
- */
-export async function recordPlayerChange(tx: Queryable, huntId: string, playerId: string, clueId: string | null): Promise<void> {
-  await tx.query('insert into read_model_changes (hunt_id, player_id, clue_id) values ($1, $2, $3)', [huntId, playerId, clueId]);
 }
 
 /**

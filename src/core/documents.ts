@@ -41,8 +41,6 @@ export interface HuntDetailContent {
 export interface LeaderboardEntry {
   rank: number; playerId: string; handle: string; points: number; cluesFound: number; lastFindAt: Timestamp;
 }
-/** What a leaderboard response carries besides its stamp. */
-export interface LeaderboardContent { hunt: string; entries: LeaderboardEntry[]; total: number }
 
 /**
  * How the worker stores a leaderboard: a small head document (its version is the leaderboard's
@@ -60,8 +58,8 @@ export interface ProgressContent {
 }
 /**
  * A player's progress as served: the stored document with the rank read from the leaderboard the
- * API holds, and that leaderboard's version (0 when the hunt has none yet). Finds the player just
- * made show at once; their rank follows when the leaderboard is republished.
+ * API holds, and that leaderboard's version. Finds the player just made show at once; their rank
+ * follows when the leaderboard is republished.
  */
 export interface ProgressView extends ProgressContent { rank: number | null; leaderboardVersion: number }
 

@@ -76,8 +76,16 @@ export async function migrate(pool: pg.Pool): Promise<MigrationResult> {
         else if (kind === 'v') await client.query(`drop view ${quoteIdent(view.name)} cascade`);
       }
       for (const view of views) await client.query(view.sql);
-      // `create or replace function`: each file replaces its own definition.
-      for (const fn of functions) await client.query(fn.sql);
+      // Each file defines the function it is named after. Every existing version of it is dropped
+      // first: `create or replace` cannot change a function's result columns, and a changed
+      // parameter type would add an overload that makes untyped calls ambiguous.
+      for (const fn of functions) {
+        const { rows } = await client.query<{ signature: string }>(
+          `select oid::regprocedure::text as signature from pg_proc
+            where proname = $1 and pronamespace = current_schema()::regnamespace`, [fn.name]);
+        for (const { signature } of rows) await client.query(`drop function ${signature}`);
+        await client.query(fn.sql);
+      }
       await client.query(`insert into schema_views (checksum) values ($1)
         on conflict (id) do update set checksum = excluded.checksum, applied_at = now()`, [viewsChecksum]);
     }

@@ -13,7 +13,7 @@ export function applyChanges(
   hunt: HuntRow, published: PublishedState, changes: ChangeRow[], players: ChangedPlayerRow[], playerCount: number,
 ): HuntDocuments {
   const changed = new Map(players.map((p) => [p.player_id, p]));
-  const finds = new Map(players.map((p) => [p.player_id, p.finds ? JSON.parse(p.finds) as FindTuple[] : []]));
+  const finds = new Map(players.map((p) => [p.player_id, JSON.parse(p.finds) as FindTuple[]]));
 
   // Standings: everyone unchanged keeps their published entry; changed players are re-read.
   const unranked = published.entries.filter((e) => !changed.has(e.playerId));

@@ -37,7 +37,10 @@ export interface HuntRows {
 
 /** A player's change not yet published (read_model_changes). */
 export interface ChangeRow { id: string; player_id: string; clue_id: string | null; recorded_at: Date }
-/** A changed player as of the refresh's snapshot; points and finds are null without any. */
+/**
+ * A changed player as of the refresh's snapshot: points null without score events, finds '[]'
+ * without finds, hidden also when not a participant (the views rank participants only).
+ */
 export interface ChangedPlayerRow extends PlayerFindsRow {
   hidden: boolean; points: number | null; last_event_at: Date | null; finds: string;
 }
@@ -86,7 +89,7 @@ export async function loadChanges(db: Queryable, huntId: string): Promise<Change
 /** The changed players' standing, visibility and finds: index lookups per player, whatever the hunt's size. */
 export async function loadChangedPlayers(db: Queryable, huntId: string, playerIds: string[]): Promise<ChangedPlayerRow[]> {
   return many<ChangedPlayerRow>(db,
-    `select p.id as player_id, p.handle, coalesce(hp.hidden, false) as hidden, t.points, t.last_event_at,
+    `select p.id as player_id, p.handle, coalesce(hp.hidden, true) as hidden, t.points, t.last_event_at,
             coalesce((select ${FINDS_JSON}
                         from finds f join clues c on c.id = f.clue_id
                        where f.hunt_id = $1 and f.player_id = p.id), '[]') as finds

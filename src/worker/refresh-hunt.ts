@@ -19,6 +19,8 @@ import { docKeys } from '../core/documents.ts';
 
 export type RefreshPath = 'full' | 'incremental' | 'none';
 
+const MAX_INCREMENTAL_CHANGES = 5000;
+
 export interface RefreshOutcome {
   huntId: string;
   slug: string | null;
@@ -51,7 +53,8 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
       const changes = await loadChanges(client, huntId);
       if (hunt.status === 'draft') return { dirty, hunt, changes, docs: null, versions: undefined, path: 'full' as const };
       const versions = await loadPublishedVersions(client, hunt);
-      if (!dirty && !opts.full) {
+      // A backlog this large (a worker that was down for long) is cheaper to rebuild than to apply.
+      if (!dirty && !opts.full && changes.length <= MAX_INCREMENTAL_CHANGES) {
         if (changes.length === 0) return { dirty, hunt, changes, docs: null, versions, path: 'none' as const };
         const published = opts.cache?.get(huntId, versions) ?? await loadPublishedState(client, hunt);
         if (published) {
@@ -69,10 +72,11 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
     const { dirty, hunt, changes, docs, versions, path } = read;
     if (path === 'none') return done('none', hunt.slug);
 
-    const published = await inTransaction(client, async () => {
+    const committed = await inTransaction(client, async () => {
       const seq = await beginPublish(client);
       const result = await publishHunt(client, seq, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
-      const index = result.listingChanged ? await publishHuntsIndex(client, seq) : undefined;
+      // The full path also repairs the index (a diff by hash: unchanged, it writes nothing).
+      const index = result.listingChanged || path === 'full' ? await publishHuntsIndex(client, seq) : undefined;
       await consume(client, huntId, changes, dirty);
       const changed = result.changed + (index?.changed ?? 0);
       const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
@@ -86,14 +90,14 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
     // Committed: remember what is now published, at the versions it was published as.
     if (opts.cache && docs && versions) {
       opts.cache.set(huntId, {
-        detailVersion: published.versions.get(docKeys.hunt(hunt.slug)) ?? versions.detail,
-        headVersion: published.versions.get(docKeys.leaderboard(hunt.slug)) ?? versions.head,
+        detailVersion: committed.versions.get(docKeys.hunt(hunt.slug)) ?? versions.detail,
+        headVersion: committed.versions.get(docKeys.leaderboard(hunt.slug)) ?? versions.head,
         state: { detail: docs.detail.content, entries: docs.entries },
       });
     } else {
       opts.cache?.forget(huntId);
     }
-    return published.outcome;
+    return committed.outcome;
   });
 }
 
