@@ -114,7 +114,8 @@ describe('refresh pipeline', () => {
           const solved = detail.clues.reduce((s, c) => s + c.solveCount, 0);
           if (found !== detail.findCount || solved !== detail.findCount) failures.push(`finds ${found}/${solved}/${detail.findCount}`);
           if (board.entries.length !== board.total) failures.push(`pages hold ${board.entries.length} of ${board.total} entries`);
-          if (listed.playerCount !== detail.playerCount) failures.push(`playerCount ${listed.playerCount}/${detail.playerCount}`);
+          // The index may lag the hunt (it is republished at most once a second), never run ahead.
+          if (listed.playerCount > detail.playerCount) failures.push(`playerCount ${listed.playerCount}/${detail.playerCount}`);
           checks++;
         }
         // The same invariant on the database side, in one statement (one snapshot).

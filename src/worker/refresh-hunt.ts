@@ -29,6 +29,8 @@ export interface RefreshOutcome {
   documentsChanged: number;
   /** Player changes this refresh published. */
   changesPublished: number;
+  /** What the hunts index shows of this hunt changed, and the index was not republished with it. */
+  indexStale: boolean;
   durationMs: number;
 }
 
@@ -66,8 +68,8 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
       const docs: HuntDocuments = buildHuntDocuments(await loadHuntRows(client, hunt));
       return { dirty, hunt, changes, docs, versions, path: 'full' as const };
     });
-    const done = (path: RefreshPath, slug: string | null, documentsChanged = 0, changesPublished = 0): RefreshOutcome =>
-      ({ huntId, slug, path, documentsChanged, changesPublished, durationMs: performance.now() - started });
+    const done = (path: RefreshPath, slug: string | null, documentsChanged = 0, changesPublished = 0, indexStale = false): RefreshOutcome =>
+      ({ huntId, slug, path, documentsChanged, changesPublished, indexStale, durationMs: performance.now() - started });
     if (!read) return done('none', null);
     const { dirty, hunt, changes, docs, versions, path } = read;
     if (path === 'none') return done('none', hunt.slug);
@@ -75,8 +77,9 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
     const committed = await inTransaction(client, async () => {
       const seq = await beginPublish(client);
       const result = await publishHunt(client, seq, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
-      // The full path also repairs the index (a diff by hash: unchanged, it writes nothing).
-      const index = result.listingChanged || path === 'full' ? await publishHuntsIndex(client, seq) : undefined;
+      // The full path republishes the index at once (a diff by hash: unchanged, it writes nothing;
+      // it also repairs a lost index). The incremental path leaves it to HuntsIndexPublisher.
+      const index = path === 'full' ? await publishHuntsIndex(client, seq) : undefined;
       await consume(client, huntId, changes, dirty);
       const changed = result.changed + (index?.changed ?? 0);
       const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
@@ -85,7 +88,7 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
           seq, hunt: hunt.slug, changed, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered),
         });
       }
-      return { outcome: done(path, hunt.slug, changed, changes.length), versions: result.versions };
+      return { outcome: done(path, hunt.slug, changed, changes.length, !index && result.listingChanged), versions: result.versions };
     });
     // Committed: remember what is now published, at the versions it was published as.
     if (opts.cache && docs && versions) {

@@ -15,9 +15,13 @@ import {
 import { DirtyTrigger } from './dirty-trigger.ts';
 import { fullRebuild } from './full-rebuild.ts';
 import { scheduleFullRebuild } from './full-rebuild-schedule.ts';
+import { HuntsIndexPublisher } from './hunts-index-publisher.ts';
 import { PublishedStateCache } from './published-state-cache.ts';
 import { refreshHunt } from './refresh-hunt.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
+
+/** How often a hunts index left stale by incremental refreshes is republished. */
+const HUNTS_INDEX_INTERVAL_MS = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,6 +56,13 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   resources.add('pool', () => pool.end());
   await migrate(pool);
 
+  // Closed after pg-boss (resources close in reverse): refreshes still finishing may mark it.
+  const index = new HuntsIndexPublisher({ pool, intervalMs: HUNTS_INDEX_INTERVAL_MS, log });
+  resources.add('hunts index', () => index.stop());
+  // Once at start: a worker killed with the index marked stale left it so.
+  index.markStale();
+  index.start();
+
   const boss = new PgBoss({
     connectionString: config.databaseUrl,
     max: 4,
@@ -85,6 +96,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
       const end = metrics.refreshDuration.startTimer({ queue: REFRESH_HUNT_QUEUE });
       try {
         const outcome = await refreshHunt(pool, huntId, { full: job!.data.reason === 'admin', cache });
+        if (outcome.indexStale) index.markStale();
         end({ outcome: 'success' });
         metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
         log.debug('hunt refreshed', { ...outcome });
