@@ -2,7 +2,9 @@
 // atomic publishes, the full rebuild, ETags, and what several workers do together.
 import { expect } from 'chai';
 import pg from 'pg';
-import { docKeys, type HuntDetailContent, type LeaderboardEntry } from '../src/core/documents.ts';
+import { SnapshotStore } from '../src/api/snapshot-store.ts';
+import { FORMAT_VERSION, docKeys, type HuntDetailContent, type LeaderboardEntry } from '../src/core/documents.ts';
+import { createLogger } from '../src/core/logger.ts';
 import { fullRebuild } from '../src/worker/full-rebuild.ts';
 import { refreshHunt } from '../src/worker/refresh-hunt.ts';
 import { startWorker } from '../src/worker/worker.ts';
@@ -220,5 +222,21 @@ describe('refresh pipeline', () => {
         group by singleton_on order by singleton_on`, [since]);
     expect(rows.length, 'one job per 2-second slot over 7 seconds').to.be.within(3, 5);
     for (const row of rows) expect(row.n).to.equal(1);
+  });
+
+  it('loads every published document in chunks of whole publishes, the same as in one go', async () => {
+    const chunked = new SnapshotStore({ pool: engine.api.pool, connectionString: db.url, pollIntervalMs: 60_000, log: createLogger('test', 'silent'), loadChunkRows: 3 });
+    try {
+      await chunked.start();
+      await engine.api.store.reload();
+      const { rows: [max] } = await pool.query(`select max(published_seq)::int as seq, count(*) filter (where body is not null)::int as alive
+        from snapshot_documents where format_version = $1`, [FORMAT_VERSION]);
+      expect(chunked.lastSeq).to.equal(max.seq);
+      expect(chunked.documents.size).to.equal(max.alive);
+      expect([...chunked.boards.keys()].sort()).to.deep.equal([...engine.api.store.boards.keys()].sort());
+      for (const [key, doc] of engine.api.store.documents) expect(chunked.get(key)?.body.equals(doc.body), key).to.equal(true);
+    } finally {
+      await chunked.stop();
+    }
   });
 });

@@ -55,6 +55,9 @@ export interface UnpublishedFind extends ProgressFind { handle: string; heardAt:
 // milliseconds away; this only bounds memory if one never comes).
 const UNPUBLISHED_TTL_MS = 10 * 60_000;
 
+/** Rows per round trip when loading (a chunk always ends at a publish boundary, so may hold more). */
+const DEFAULT_LOAD_CHUNK_ROWS = 5000;
+
 interface DocumentRow {
   doc_key: string; kind: DocumentKind; version: number; body: string | null; generated_at: Date; published_seq: number;
 }
@@ -83,11 +86,13 @@ export class SnapshotStore {
   private stopped = false;
   private readonly pool: Pool;
   private readonly pollIntervalMs: number;
+  private readonly loadChunkRows: number;
   private readonly log: Logger;
   private readonly events: StoreEvents;
 
-  constructor(opts: { pool: Pool; connectionString: string; pollIntervalMs: number; log: Logger; events?: StoreEvents }) {
+  constructor(opts: { pool: Pool; connectionString: string; pollIntervalMs: number; log: Logger; events?: StoreEvents; loadChunkRows?: number }) {
     this.pool = opts.pool;
+    this.loadChunkRows = opts.loadChunkRows ?? DEFAULT_LOAD_CHUNK_ROWS;
     this.pollIntervalMs = opts.pollIntervalMs;
     this.log = opts.log;
     this.events = opts.events ?? {};
@@ -184,27 +189,35 @@ export class SnapshotStore {
   }
 
   private async loadOnce(): Promise<void> {
-    let rows: DocumentRow[];
-    try {
-      const result = await this.pool.query<DocumentRow>(
-        `select doc_key, kind, version, body, generated_at, published_seq
-           from snapshot_documents
-          where format_version = $1 and published_seq > $2
-          order by published_seq`,
-        [FORMAT_VERSION, this.lastSeq]);
-      rows = result.rows;
-    } catch (err) {
-      if (this.databaseUp) this.log.warn('snapshot reload failed; serving what is in memory', { err });
-      this.databaseUp = false;
-      throw err;
+    // In chunks of whole publishes, so the first load of a large data set never holds every row
+    // as a JavaScript string at once (the process keeps the peak as its resident size).
+    for (;;) {
+      let rows: DocumentRow[];
+      try {
+        const { rows: [bound] } = await this.pool.query<{ seq: number }>(
+          `select published_seq as seq from snapshot_documents where format_version = $1 and published_seq > $2
+            order by published_seq offset $3 limit 1`, [FORMAT_VERSION, this.lastSeq, this.loadChunkRows]);
+        const result = await this.pool.query<DocumentRow>(
+          `select doc_key, kind, version, body, generated_at, published_seq
+             from snapshot_documents
+            where format_version = $1 and published_seq > $2 and ($3::int8 is null or published_seq <= $3)
+            order by published_seq`,
+          [FORMAT_VERSION, this.lastSeq, bound?.seq ?? null]);
+        rows = result.rows;
+      } catch (err) {
+        if (this.databaseUp) this.log.warn('snapshot reload failed; serving what is in memory', { err });
+        this.databaseUp = false;
+        throw err;
+      }
+      this.databaseUp = true;
+      // Install synchronously: no request can run between two rows of one publish.
+      const boards = new Set<string>();
+      for (const row of rows) this.install(row, boards);
+      for (const key of boards) this.assemble(key);
+      if (rows.length > 0) this.lastSeq = rows[rows.length - 1]!.published_seq;
+      if (rows.length <= this.loadChunkRows) break;
     }
-    this.databaseUp = true;
-    // Install synchronously: no request can run between two of these rows.
-    const boards = new Set<string>();
-    for (const row of rows) this.install(row, boards);
-    for (const key of boards) this.assemble(key);
     this.forgetStaleFinds();
-    if (rows.length > 0) this.lastSeq = rows[rows.length - 1]!.published_seq;
     this.loaded = true;
     if (this.announced.length > 0) {
       const installed = this.announced.filter((n) => n.seq <= this.lastSeq);
