@@ -225,6 +225,10 @@ describe('refresh pipeline', () => {
   });
 
   it('loads every published document in chunks of whole publishes, the same as in one go', async () => {
+    const hunt = await createHunt(client, 'chunked-hunt', [{ answers: ['a'] }, { answers: ['b'] }]);
+    const players = await Promise.all([0, 1, 2, 3].map((i) => registerPlayer(client, `chunk_${i}`)));
+    await Promise.all(players.map((p, i) => answer(client, 'chunked-hunt', hunt.clues[i % 2]!.id, p.token, i % 2 ? 'b' : 'a')));
+    await eventually(async () => ((await client.get('/v1/hunts/chunked-hunt/leaderboard')).body?.total === 4 ? true : undefined), 'published');
     const chunked = new SnapshotStore({ pool: engine.api.pool, connectionString: db.url, pollIntervalMs: 60_000, log: createLogger('test', 'silent'), loadChunkRows: 3 });
     try {
       await chunked.start();
