@@ -15,7 +15,7 @@ import { generateData } from '../src/seed/generate-data.ts';
 import { fullRebuild } from '../src/worker/full-rebuild.ts';
 import { buildHuntDocuments } from '../src/worker/document-builder.ts';
 import { inSnapshot, inTransaction, withHuntLock } from '../src/worker/hunt-lock.ts';
-import { beginPublish, publishHunt, publishHuntsIndex } from '../src/worker/publisher.ts';
+import { beginPublish, prepareHuntPublish, publishHuntsIndex, writePublish } from '../src/worker/publisher.ts';
 import { loadHunt, loadHuntRows } from '../src/worker/read-model-rows.ts';
 import { refreshHunt } from '../src/worker/refresh-hunt.ts';
 
@@ -33,8 +33,9 @@ async function rebuildFromMaterializedViews(pool: ReturnType<typeof createPool>,
         return { hunt, rows: await loadHuntRows(client, hunt, MATERIALIZED) };
       });
       await inTransaction(client, async () => {
+        const prepared = await prepareHuntPublish(client, hunt, buildHuntDocuments(rows), 'all');
         const seq = await beginPublish(client);
-        await publishHunt(client, seq, hunt, buildHuntDocuments(rows), 'all');
+        await writePublish(client, seq, prepared);
         await publishHuntsIndex(client, seq);
       });
     });

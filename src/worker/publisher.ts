@@ -93,21 +93,31 @@ async function writeAll(tx: Client, seq: number, writes: Write[]): Promise<void>
 
 /** Takes the publish lock and a sequence number. Call late in the transaction: it serializes publishes. */
 export async function beginPublish(tx: Client): Promise<number> {
-  await tx.query('select pg_advisory_xact_lock($1)', [PUBLISH_LOCK]);
-  const { rows } = await tx.query<{ seq: number }>(`select nextval('snapshot_publish_seq') as seq`);
+  // One round trip: the lock in a subquery (volatile, so evaluated first), then the number.
+  const { rows } = await tx.query<{ seq: number }>(
+    `select nextval('snapshot_publish_seq') as seq from (select pg_advisory_xact_lock($1)) as locked`, [PUBLISH_LOCK]);
   return rows[0]!.seq;
 }
 
+/** A hunt's publish, ready to write: everything that needs no sequence number done already. */
+export interface PreparedPublish {
+  writes: Write[];
+  withdrawn: number;
+  /** What the hunts index shows of this hunt changed. */
+  listingChanged: boolean;
+}
+
 /**
- * Publishes one hunt's documents and records what the hunts index shows of it. `scope: 'all'`
- * (the full path) compares against every stored document of the hunt and withdraws those not
- * drafted, or all of them when docs is null (a draft hunt); `'drafted'` (the incremental path)
- * touches only the drafted keys, so its cost follows the change, not the hunt. Must run after
- * beginPublish in the same transaction.
+ * Prepares one hunt's publish and records what the hunts index shows of it. `scope: 'all'` (the
+ * full path) compares against every stored document of the hunt and withdraws those not drafted,
+ * or all of them when docs is null (a draft hunt); `'drafted'` (the incremental path) touches only
+ * the drafted keys, so its cost follows the change, not the hunt. Runs before beginPublish: the
+ * hunt's rows can only change under its own hunt lock, which the caller holds, so the publish lock
+ * is needed only for the writes.
  */
-export async function publishHunt(
-  tx: Client, seq: number, hunt: HuntRow, docs: HuntDocuments | null, scope: 'all' | 'drafted',
-): Promise<PublishResult> {
+export async function prepareHuntPublish(
+  tx: Client, hunt: HuntRow, docs: HuntDocuments | null, scope: 'all' | 'drafted',
+): Promise<PreparedPublish> {
   const huntId = hunt.id;
   const drafts = docs ? [docs.detail, ...docs.board.pages, ...docs.progress] : [];
   const batch = new PublishBatch(await existingDocs(tx, scope === 'drafted'
@@ -120,7 +130,6 @@ export async function publishHunt(
     for (const progress of docs.progress) batch.put(progress, huntId);
   }
   const withdrawn = scope === 'all' ? batch.withdrawRest(huntId) : 0;
-  await writeAll(tx, seq, batch.writes);
   let listingChanged: boolean;
   if (docs) {
     const { clueCount, playerCount } = docs.detail.content;
@@ -143,7 +152,16 @@ export async function publishHunt(
   } else {
     listingChanged = ((await tx.query('delete from hunt_publications where hunt_id = $1', [huntId])).rowCount ?? 0) > 0;
   }
-  return { seq, changed: batch.writes.length, withdrawn, listingChanged, versions: new Map(batch.writes.map((w) => [w.key, w.version])) };
+  return { writes: batch.writes, withdrawn, listingChanged };
+}
+
+/** Writes a prepared publish under the sequence number beginPublish took. */
+export async function writePublish(tx: Client, seq: number, prepared: PreparedPublish): Promise<PublishResult> {
+  await writeAll(tx, seq, prepared.writes);
+  return {
+    seq, changed: prepared.writes.length, withdrawn: prepared.withdrawn, listingChanged: prepared.listingChanged,
+    versions: new Map(prepared.writes.map((w) => [w.key, w.version])),
+  };
 }
 
 /** Rebuilds the hunts index from the published hunts (newest start first). */

@@ -9,7 +9,7 @@ import { summarizeAnswerTimes } from '../core/channels.ts';
 import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
 import { inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
 import { applyChanges } from './incremental-update.ts';
-import { beginPublish, notifyReaders, publishHunt, publishHuntsIndex } from './publisher.ts';
+import { beginPublish, notifyReaders, prepareHuntPublish, publishHuntsIndex, writePublish } from './publisher.ts';
 import type { PublishedStateCache } from './published-state-cache.ts';
 import {
   countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadPublishedState, loadPublishedVersions,
@@ -75,12 +75,15 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
     if (path === 'none') return done('none', hunt.slug);
 
     const committed = await inTransaction(client, async () => {
+      // Everything but the writes first: the publish lock (one publish at a time, everywhere) is
+      // held only for the writes, the notification and the commit.
+      const prepared = await prepareHuntPublish(client, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
+      await consume(client, huntId, changes, dirty);
       const seq = await beginPublish(client);
-      const result = await publishHunt(client, seq, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
+      const result = await writePublish(client, seq, prepared);
       // The full path republishes the index at once (a diff by hash: unchanged, it writes nothing;
       // it also repairs a lost index). The incremental path leaves it to HuntsIndexPublisher.
       const index = path === 'full' ? await publishHuntsIndex(client, seq) : undefined;
-      await consume(client, huntId, changes, dirty);
       const changed = result.changed + (index?.changed ?? 0);
       const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
       if (changed > 0) {
