@@ -84,6 +84,7 @@ function required(ctx: SnapshotContext, doc: ServedDocument | undefined, what: s
 }
 
 function parsePaging(query: string): { limit: number; offset: number } {
+  if (query === '') return { limit: LEADERBOARD_PAGE_SIZE, offset: 0 }; // the common case, parsed for free
   const params = new URLSearchParams(query);
   const read = (name: string, fallback: number, min: number, max: number): number => {
     const values = params.getAll(name);
@@ -110,13 +111,13 @@ function leaderboard(ctx: SnapshotContext, slug: string, query: string): Reply {
     // A whole stored page: its bytes wrapped once per leaderboard version, then served as they are.
     const n = offset / LEADERBOARD_PAGE_SIZE;
     const page = board.pages.get(n);
-    let body = board.responses.get(n);
-    if (!body) {
-      body = ownedBuffer(leaderboardBody(board.hunt, page?.json.toString('utf8') ?? '[]', board.total, stamp));
+    let cached = board.responses.get(n);
+    if (!cached) {
+      cached = reply(ownedBuffer(leaderboardBody(board.hunt, page?.json.toString('utf8') ?? '[]', board.total, stamp)), '');
       // Only pages that exist are kept: offsets past the end must not grow the cache.
-      if (page) board.responses.set(n, body);
+      if (page) board.responses.set(n, cached);
     }
-    return reply(body, '');
+    return cached;
   }
   // Any other window is cut from the parsed entries already in memory.
   return reply(Buffer.from(serialize({ hunt: board.hunt, entries: board.entries.slice(offset, offset + limit), total: board.total }, stamp)),

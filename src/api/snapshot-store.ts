@@ -34,7 +34,8 @@ export interface ServedBoard {
   pages: Map<number, { json: Buffer; entries: LeaderboardEntry[] }>;
   entries: LeaderboardEntry[];
   ranks: Map<string, number>;
-  responses: Map<number, Buffer>;
+  /** Whole-page responses (bytes and ETag), made on first request, dropped with this version. */
+  responses: Map<number, { etag: string; version: number; generatedAtMs: number; body: Buffer }>;
 }
 
 /**
