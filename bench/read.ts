@@ -138,7 +138,7 @@ try {
     bodies[r.path] = await res.text();
     etags.push(res.headers.get('etag')!);
   }
-  const pageBytes = median(Object.values(bodies).map((b) => Buffer.byteLength(b)));
+  const pageBytes = Math.round(median(Object.values(bodies).map((b) => Buffer.byteLength(b))));
   const documentsFile = path.join(scratch, 'raw-documents.json');
   writeFileSync(documentsFile, JSON.stringify(bodies));
   const conditional = await fetch(api.url + top[0]!.path, { headers: { 'if-none-match': etags[0]! } });
@@ -326,7 +326,7 @@ try {
     [`the same with autocannon --overallRate as one instance (bursts: see notes)`, `${fmt.ms(plain.p99)} ms, ${plain.errors} errors`, pass(plain.p99 < 10 && plain.errors === 0)],
     [`handler p99 < 1 ms (${HISTOGRAM}, snapshot routes), all ${c}-connection runs`, `${fmt.ms(handlerP99)} ms over ${fmt.int(snapshotHandler.count)} requests`, pass(handlerP99 < 1)],
     ['handler p99 < 1 ms at the fixed offered load (spread)', `${fmt.ms(spread.handlerP99)} ms over ${fmt.int(spread.handled)} requests`, pass(spread.handlerP99 < 1)],
-    [`API resident memory < 256 MB (${settings.hunts} hunts x ${settings.players} ranked players, ${fmt.int(documents)} documents)`,
+    [`API resident memory < 256 MiB (${settings.hunts} hunts x ${settings.players} ranked players, ${fmt.int(documents)} documents)`,
       `VmRSS ${fmt.mb(memory.rss)} after the runs (peak ${fmt.mb(memory.peak)})`, pass(memory.rss < 256 * 2 ** 20)],
   ];
 

@@ -21,7 +21,7 @@ export const fmt = {
   int: (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'),
   ms: (n: number) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(2)) : '-'),
   ratio: (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-'),
-  mb: (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`,
+  mb: (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`,
   pct: (n: number) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : '-'),
 };
 
