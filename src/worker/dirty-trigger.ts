@@ -61,10 +61,9 @@ export class DirtyTrigger {
       this.sending.set(huntId, true);
       return;
     }
-    this.sending.set(huntId, false);
     try {
       do {
-        this.sending.set(huntId, false);
+        this.sending.set(huntId, false); // in flight; set to true by a trigger arriving meanwhile
         try {
           await this.boss.send(REFRESH_HUNT_QUEUE, { huntId, reason } satisfies RefreshHuntJob, { singletonKey: huntId });
         } catch (err) {

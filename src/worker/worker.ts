@@ -95,7 +95,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
       if (typeof huntId !== 'string' || !UUID.test(huntId)) return { ignored: 'invalid hunt id' };
       const end = metrics.refreshDuration.startTimer({ queue: REFRESH_HUNT_QUEUE });
       try {
-        const outcome = await refreshHunt(pool, huntId, { full: job!.data.reason === 'admin', cache });
+        const outcome = await refreshHunt(pool, huntId, { cache });
         if (outcome.indexStale) index.markStale();
         end({ outcome: 'success' });
         metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
