@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { startWorker, type WorkerHandle } from '../src/worker/worker.ts';
 import { Client } from './support/client.ts';
 import { eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
-import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
+import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
 describe('several processes', function () {
@@ -48,5 +48,47 @@ describe('several processes', function () {
       const [indexA, indexB] = await Promise.all([a.get('/v1/hunts'), b.get('/v1/hunts')]);
       return indexA.text === indexB.text ? true : undefined;
     }, 'both APIs on the same hunts index');
+  });
+});
+
+describe('several workers sharing the refreshes', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let engine: Engine;
+  let workers: WorkerHandle[] = [];
+
+  before(async () => {
+    db = await createTestDatabase('multi_workers');
+    engine = await startEngine(db.url, { worker: false });
+    // No sweep after the first: every change must reach the documents through its NOTIFY alone,
+    // whichever worker hears it first, while the other may be refreshing the same hunt.
+    const config = testConfig(db.url, { dirtySweepIntervalMs: 600_000, refreshConcurrency: 2 });
+    workers = await Promise.all([startWorker(config, { schedule: false }), startWorker(config, { schedule: false })]);
+  });
+
+  after(async () => {
+    await engine?.stop();
+    for (const worker of workers) await worker.stop();
+    await db?.drop();
+  });
+
+  it('publishes every change once, with no trigger lost between two workers', async () => {
+    const client = new Client(engine.url);
+    const hunts = await Promise.all(['shared-a', 'shared-b'].map((slug) =>
+      createHunt(client, slug, [{ answers: ['one'] }, { answers: ['two'] }, { answers: ['three'] }])));
+    const players = await Promise.all(Array.from({ length: 12 }, (_, i) => registerPlayer(client, `sharer_${i}`)));
+    await eventually(async () => (await unpublishedChanges(engine.api.pool) === 0 ? true : undefined), 'hunts published');
+    // Bursts of concurrent answers: refreshes of one hunt overlap the notifications of the next.
+    for (const [c, word] of ['one', 'two', 'three'].entries()) {
+      await Promise.all(players.flatMap((p) => hunts.map((h) => answer(client, h.slug, h.clues[c]!.id, p.token, word))));
+    }
+    for (const hunt of hunts) {
+      const board = await eventually(async () => {
+        const res = await client.get(`/v1/hunts/${hunt.slug}/leaderboard`);
+        return res.body?.total === 12 && res.body.entries.every((e: { cluesFound: number }) => e.cluesFound === 3) ? res.body : undefined;
+      }, `every find of ${hunt.slug} published`, 15_000);
+      expect(board.entries).to.have.length(12);
+    }
+    expect(await unpublishedChanges(engine.api.pool)).to.equal(0);
   });
 });

@@ -175,23 +175,27 @@ describe('refresh pipeline', () => {
     await createHunt(client, 'healthy-hunt', [{ answers: ['fine'] }], { status: 'draft' });
     const badId = await huntIdOf('failing-hunt');
     // A real failure inside the refresh transaction of one hunt only.
+    // Each attempt takes a number from a sequence, which its rollback does not give back.
+    await pool.query('create sequence fail_attempts');
     await pool.query(`create function fail_one_hunt() returns trigger language plpgsql as $$
-      begin if new.hunt_id = '${badId}' then raise exception 'injected failure'; end if; return new; end $$`);
+      begin if new.hunt_id = '${badId}' then perform nextval('fail_attempts'); raise exception 'injected failure'; end if; return new; end $$`);
     await pool.query(`create trigger fail_one_hunt before insert or update on hunt_publications for each row execute function fail_one_hunt()`);
     try {
       await client.patch('/v1/admin/hunts/failing-hunt', { status: 'live' }, { token: ADMIN_TOKEN });
       await client.patch('/v1/admin/hunts/healthy-hunt', { status: 'live' }, { token: ADMIN_TOKEN });
       await eventually(async () => ((await client.get('/v1/hunts/healthy-hunt')).status === 200 ? true : undefined), 'healthy hunt published');
       expect((await client.get('/v1/hunts/failing-hunt')).status).to.equal(404);
-      const retried = await eventually(async () => {
-        const { rows } = await pool.query(`select max(retry_count)::int as retries from pgboss.job where name = 'refresh-hunt' and singleton_key = $1`, [badId]);
-        return rows[0].retries >= 1 ? rows[0].retries : undefined;
+      // The first attempt, then at least one retry after its back-off (1 s).
+      const attempts = await eventually(async () => {
+        const { rows } = await pool.query('select last_value::int as n, is_called from fail_attempts');
+        return rows[0].is_called && rows[0].n >= 2 ? rows[0].n : undefined;
       }, 'failing refresh retried');
-      expect(retried).to.be.at.least(1);
+      expect(attempts).to.be.at.least(2);
       expect((await pool.query('select count(*)::int as n from dirty_hunts where hunt_id = $1', [badId])).rows[0].n).to.equal(1);
     } finally {
       await pool.query('drop trigger fail_one_hunt on hunt_publications');
       await pool.query('drop function fail_one_hunt()');
+      await pool.query('drop sequence fail_attempts');
     }
     // Once the fault is gone the hunt is published (the retry or the sweep picks it up).
     await eventually(async () => ((await client.get('/v1/hunts/failing-hunt')).status === 200 ? true : undefined), 'failing hunt recovered', 40_000);

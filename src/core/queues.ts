@@ -1,4 +1,5 @@
 // pg-boss queues of refresh jobs, shared by the worker (works them) and the API (admin triggers).
+// Jobs carry what an admin or the schedule asks for, so its state can be followed by id.
 import type { PgBoss, Queue } from 'pg-boss';
 
 export const REFRESH_HUNT_QUEUE = 'refresh-hunt';
@@ -9,7 +10,8 @@ export type RefreshQueue = (typeof REFRESH_QUEUES)[number];
 /** Singleton key of the full rebuild: admin triggers and the schedule coalesce on it. */
 export const FULL_REBUILD_KEY = 'all';
 
-export interface RefreshHuntJob { huntId: string; reason: 'dirty' | 'admin' | 'sweep' }
+/** An admin's refresh of one hunt (changes are refreshed without jobs: src/worker/refresh-scheduler.ts). */
+export interface RefreshHuntJob { huntId: string; reason: 'admin' }
 export interface FullRebuildJob { reason: 'admin' | 'schedule' }
 
 /**

@@ -5,11 +5,25 @@ import type { Client, Pool } from '../core/db.ts';
 
 const HUNT_LOCK_CLASS = 0x7468_6503;
 
-export async function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: Client) => Promise<T>): Promise<T> {
+/** What withHuntLock returns when told not to wait and another session holds the hunt. */
+export const HUNT_BUSY = Symbol('hunt busy');
+
+/**
+ * Runs fn holding the hunt's lock. `wait: false` returns HUNT_BUSY at once when another session
+ * (another worker) is refreshing the hunt, instead of queueing behind it.
+ */
+export function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: Client) => Promise<T>): Promise<T>;
+export function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: Client) => Promise<T>, opts: { wait: boolean }): Promise<T | typeof HUNT_BUSY>;
+export async function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: Client) => Promise<T>, opts: { wait?: boolean } = {}): Promise<T | typeof HUNT_BUSY> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('select pg_advisory_lock($1, hashtext($2))', [HUNT_LOCK_CLASS, huntId]);
+    if (opts.wait === false) {
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [HUNT_LOCK_CLASS, huntId]);
+      if (!rows[0]?.locked) return HUNT_BUSY;
+    } else {
+      await client.query('select pg_advisory_lock($1, hashtext($2))', [HUNT_LOCK_CLASS, huntId]);
+    }
     try {
       return await fn(client);
     } finally {

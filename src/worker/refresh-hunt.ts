@@ -7,7 +7,7 @@ import type { Client, Pool } from '../core/db.ts';
 import { maybeOne } from '../core/db.ts';
 import { summarizeAnswerTimes } from '../core/channels.ts';
 import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
-import { inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
+import { HUNT_BUSY, inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
 import { applyChanges } from './incremental-update.ts';
 import { beginPublish, notifyReaders, prepareHuntPublish, publishHuntsIndex, writePublish } from './publisher.ts';
 import type { PublishedStateCache } from './published-state-cache.ts';
@@ -17,7 +17,8 @@ import {
 } from './read-model-rows.ts';
 import { docKeys } from '../core/documents.ts';
 
-export type RefreshPath = 'full' | 'incremental' | 'none';
+/** 'busy': not run, another worker is refreshing the hunt (only when told not to wait). */
+export type RefreshPath = 'full' | 'incremental' | 'none' | 'busy';
 
 const MAX_INCREMENTAL_CHANGES = 5000;
 
@@ -39,11 +40,13 @@ export interface RefreshOptions {
   full?: boolean;
   /** The worker's memory of what it last published (optional: without it, the pages are read). */
   cache?: PublishedStateCache;
+  /** false: return path 'busy' at once when another worker holds the hunt, rather than wait for it. */
+  wait?: boolean;
 }
 
 export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptions = {}): Promise<RefreshOutcome> {
   const started = performance.now();
-  return withHuntLock(pool, huntId, async (client) => {
+  const outcome = await withHuntLock(pool, huntId, async (client) => {
     // One snapshot for every read: the documents agree with each other, and the change rows read
     // here are exactly the ones the documents include. A change committed after it stays for the
     // next refresh; a dirty mark made after it bumps the generation and keeps the hunt dirty.
@@ -104,7 +107,9 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
       opts.cache?.forget(huntId);
     }
     return committed.outcome;
-  });
+  }, { wait: opts.wait ?? true });
+  if (outcome !== HUNT_BUSY) return outcome;
+  return { huntId, slug: null, path: 'busy', documentsChanged: 0, changesPublished: 0, indexStale: false, durationMs: performance.now() - started };
 }
 
 /** Marks what this publish included as done, in the publishing transaction. */

@@ -1,5 +1,6 @@
-// The worker process: works the refresh queues, turns dirty hunts into jobs, fires the periodic
-// full rebuild, and exports its metrics. Computes; never serves players.
+// The worker process: refreshes dirty hunts as their changes are announced, works the admin and
+// full-rebuild queues, fires the periodic full rebuild, and exports its metrics. Computes; never
+// serves players.
 import type http from 'node:http';
 import { PgBoss, type Job } from 'pg-boss';
 import type { Config } from '../core/config.ts';
@@ -17,7 +18,7 @@ import { fullRebuild } from './full-rebuild.ts';
 import { scheduleFullRebuild } from './full-rebuild-schedule.ts';
 import { HuntsIndexPublisher } from './hunts-index-publisher.ts';
 import { PublishedStateCache } from './published-state-cache.ts';
-import { refreshHunt } from './refresh-hunt.ts';
+import { RefreshScheduler } from './refresh-scheduler.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 /** How often a hunts index left stale by incremental refreshes is republished. */
@@ -75,37 +76,39 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
     application_name: 'worker-pgboss',
   } as ConstructorParameters<typeof PgBoss>[0]);
   boss.on('error', (err) => log.warn('pg-boss error', { err }));
+  const registry = createRegistry('worker');
+  instrumentPool(pool, registry, config.dbPoolMax);
+  const metrics = createWorkerMetrics(registry, pool, boss);
+
+  const cache = new PublishedStateCache();
+  const scheduler = new RefreshScheduler({
+    pool, concurrency: config.refreshConcurrency, cache, log,
+    onRefreshed(outcome, err, ms) {
+      metrics.refreshDuration.observe({ queue: REFRESH_HUNT_QUEUE, outcome: err ? 'failure' : 'success' }, ms / 1000);
+      if (!outcome) return;
+      if (outcome.indexStale) index.markStale();
+      metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
+      log.debug('hunt refreshed', { ...outcome });
+    },
+  });
+  // Closed after pg-boss: an admin's refresh job that is finishing runs through it.
+  resources.add('refresh scheduler', () => scheduler.stop());
+
   // Graceful: running refreshes finish; one still running at the timeout is failed back to
   // pg-boss, which retries it on another worker. Its transaction rolls back, so nothing partial.
   resources.add('pg-boss', () => boss.stop({ graceful: true, timeout: 20000 }));
   await boss.start();
   await ensureQueues(boss, config.refreshExpireSeconds, config.refreshHeartbeatSeconds);
 
-  const registry = createRegistry('worker');
-  instrumentPool(pool, registry, config.dbPoolMax);
-  const metrics = createWorkerMetrics(registry, pool, boss);
-
-  const cache = new PublishedStateCache();
   await boss.work<RefreshHuntJob>(REFRESH_HUNT_QUEUE,
     // NOTIFY wakes the worker for new jobs; the 1-second poll is the backstop for what NOTIFY
     // does not announce (a retry whose back-off just ended). pg-boss's default backstop is 30 s.
-    { batchSize: 1, localConcurrency: config.refreshConcurrency, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
+    { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
     async ([job]: Job<RefreshHuntJob>[]) => {
       const huntId = job?.data?.huntId;
       if (typeof huntId !== 'string' || !UUID.test(huntId)) return { ignored: 'invalid hunt id' };
-      const end = metrics.refreshDuration.startTimer({ queue: REFRESH_HUNT_QUEUE });
-      try {
-        const outcome = await refreshHunt(pool, huntId, { cache });
-        if (outcome.indexStale) index.markStale();
-        end({ outcome: 'success' });
-        metrics.refreshed(REFRESH_HUNT_QUEUE, outcome.documentsChanged);
-        log.debug('hunt refreshed', { ...outcome });
-        return outcome;
-      } catch (err) {
-        end({ outcome: 'failure' });
-        log.warn('hunt refresh failed; pg-boss retries it', { huntId, err });
-        throw err;
-      }
+      // Through the scheduler: never beside a refresh of the same hunt that a change started here.
+      return scheduler.refreshNow(huntId);
     });
 
   await boss.work<FullRebuildJob>(FULL_REBUILD_QUEUE,
@@ -126,7 +129,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
     });
 
   const trigger = new DirtyTrigger({
-    connectionString: config.databaseUrl, pool, boss, sweepIntervalMs: config.dirtySweepIntervalMs, log,
+    connectionString: config.databaseUrl, pool, request: (huntId) => scheduler.request(huntId), sweepIntervalMs: config.dirtySweepIntervalMs, log,
   });
   let metricsServer: http.Server | undefined;
   if (options.metrics) {

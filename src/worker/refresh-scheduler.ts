@@ -1,0 +1,136 @@
+// Runs hunt refreshes as changes are announced, without a job per change: a pg-boss job costs three
+// write transactions (send, fetch, complete), as much database time as the incremental refresh
+// itself, and its queueing adds latency to every answer's way to the readers.
+//
+// In this process: at most one refresh of a hunt at a time (a request arriving while it runs
+// makes it run once more afterwards, so nothing committed meanwhile waits for the sweep), at most
+// `concurrency` at once, hunts served first come, first served.
+// Across workers: the hunt lock. Requests take it without waiting; a hunt another worker holds is
+// skipped here, because that worker heard the same NOTIFY while running it and runs it again.
+// Failures retry with back-off. Under all of it, the change rows stay in the database until a
+// publish consumes them, and DirtyTrigger's sweep re-requests whatever is left.
+import type { Pool } from '../core/db.ts';
+import type { Logger } from '../core/logger.ts';
+import type { PublishedStateCache } from './published-state-cache.ts';
+import { refreshHunt, type RefreshOutcome } from './refresh-hunt.ts';
+
+const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 10_000];
+
+interface Request {
+  /** Wait for the hunt lock (a refresh someone waits for) rather than skip a hunt that is busy. */
+  wait: boolean;
+  waiters: { resolve(outcome: RefreshOutcome): void; reject(err: unknown): void }[];
+}
+
+export interface RefreshSchedulerOptions {
+  pool: Pool;
+  concurrency: number;
+  cache: PublishedStateCache;
+  log: Logger;
+  /** Called after every refresh that ran (not after a skipped one), with its outcome or error. */
+  onRefreshed?(outcome: RefreshOutcome | undefined, err: unknown, ms: number): void;
+}
+
+export class RefreshScheduler {
+  /** Hunts waiting for a slot, in arrival order. */
+  private readonly waiting = new Map<string, Request>();
+  /** Hunts refreshing now, with the request that arrived meanwhile (null: none yet). */
+  private readonly running = new Map<string, Request | null>();
+  /** Failures in a row per hunt, and the timer of its next retry. */
+  private readonly failures = new Map<string, number>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+  private idle: (() => void) | undefined;
+  private readonly opts: RefreshSchedulerOptions;
+
+  constructor(opts: RefreshSchedulerOptions) {
+    this.opts = opts;
+  }
+
+  /** Refresh the hunt soon; skipped if another worker is refreshing it. */
+  request(huntId: string): void {
+    // A hunt backing off after a failure waits for its retry: its changes are safe in the database.
+    if (this.stopped || this.retryTimers.has(huntId)) return;
+    this.enqueue(huntId, { wait: false, waiters: [] });
+  }
+
+  /** Refresh the hunt, waiting for another worker's refresh of it if need be (admin jobs). */
+  refreshNow(huntId: string): Promise<RefreshOutcome> {
+    if (this.stopped) return Promise.reject(new Error('refresh scheduler stopped'));
+    return new Promise((resolve, reject) => this.enqueue(huntId, { wait: true, waiters: [{ resolve, reject }] }));
+  }
+
+  /** Stops taking requests and waits for the refreshes running now; waiting ones are rejected. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    const dropped = [...this.waiting.values(), ...[...this.running.values()].filter((r): r is Request => r !== null)];
+    this.waiting.clear();
+    for (const key of this.running.keys()) this.running.set(key, null);
+    for (const request of dropped) for (const w of request.waiters) w.reject(new Error('refresh scheduler stopped'));
+    if (this.running.size > 0) await new Promise<void>((resolve) => { this.idle = resolve; });
+  }
+
+  private enqueue(huntId: string, request: Request): void {
+    clearTimeout(this.retryTimers.get(huntId)); // an admin's refreshNow runs at once
+    this.retryTimers.delete(huntId);
+    if (this.running.has(huntId)) {
+      this.running.set(huntId, merge(this.running.get(huntId) ?? null, request));
+      return;
+    }
+    this.waiting.set(huntId, merge(this.waiting.get(huntId) ?? null, request));
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running.size < this.opts.concurrency && this.waiting.size > 0) {
+      const [huntId, request] = this.waiting.entries().next().value!;
+      this.waiting.delete(huntId);
+      this.running.set(huntId, null);
+      void this.run(huntId, request);
+    }
+  }
+
+  private async run(huntId: string, request: Request): Promise<void> {
+    const started = performance.now();
+    try {
+      const outcome = await refreshHunt(this.opts.pool, huntId, { cache: this.opts.cache, wait: request.wait });
+      if (outcome.path !== 'busy') {
+        this.failures.delete(huntId);
+        this.opts.onRefreshed?.(outcome, undefined, performance.now() - started);
+      }
+      for (const w of request.waiters) w.resolve(outcome);
+    } catch (err) {
+      this.opts.onRefreshed?.(undefined, err, performance.now() - started);
+      for (const w of request.waiters) w.reject(err);
+      this.scheduleRetry(huntId, err);
+    } finally {
+      const next = this.running.get(huntId) ?? null;
+      this.running.delete(huntId);
+      if (next && !this.stopped) {
+        this.waiting.set(huntId, merge(this.waiting.get(huntId) ?? null, next));
+      }
+      if (this.running.size === 0 && this.stopped) this.idle?.();
+      this.pump();
+    }
+  }
+
+  private scheduleRetry(huntId: string, err: unknown): void {
+    if (this.stopped) return;
+    const failures = (this.failures.get(huntId) ?? 0) + 1;
+    this.failures.set(huntId, failures);
+    const delay = RETRY_DELAYS_MS[Math.min(failures, RETRY_DELAYS_MS.length) - 1]!;
+    this.opts.log.warn('hunt refresh failed; retrying', { huntId, failures, delayMs: delay, err });
+    clearTimeout(this.retryTimers.get(huntId));
+    this.retryTimers.set(huntId, setTimeout(() => {
+      this.retryTimers.delete(huntId);
+      this.enqueue(huntId, { wait: false, waiters: [] });
+    }, delay));
+  }
+}
+
+function merge(into: Request | null, request: Request): Request {
+  if (!into) return request;
+  return { wait: into.wait || request.wait, waiters: [...into.waiters, ...request.waiters] };
+}
