@@ -20,6 +20,7 @@ export interface BoardDrafts { head: DocumentDraft; pages: DocumentDraft[] }
 
 export interface HuntDocuments {
   detail: DocumentDraft & { content: HuntDetailContent };
+  /** The full path drafts every page; the incremental path only the pages whose entries moved. */
   board: BoardDrafts;
   /** The full path drafts every participant's progress; the incremental path only the changed ones. */
   progress: DocumentDraft[];

@@ -3,8 +3,8 @@
 // is taken from the published leaderboard. The ranking rules are the ones sql/views/hunt_standings
 // applies on the full path (points, then the latest score event, ties listed by handle in byte
 // order, then id), written here a second time on purpose: tests hold the two paths to the same bytes.
-import type { ClueView, FirstFinder, HuntDetailContent, LeaderboardEntry } from '../core/documents.ts';
-import { boardDrafts, detailDraft, progressDraft, type FindTuple, type HuntDocuments } from './document-builder.ts';
+import { LEADERBOARD_PAGE_SIZE, type ClueView, type FirstFinder, type HuntDetailContent, type LeaderboardEntry } from '../core/documents.ts';
+import { boardDrafts, detailDraft, progressDraft, type BoardDrafts, type FindTuple, type HuntDocuments } from './document-builder.ts';
 import type { ChangedPlayerRow, HuntRow, ChangeRow } from './read-model-rows.ts';
 
 export interface PublishedState { detail: HuntDetailContent; entries: LeaderboardEntry[] }
@@ -49,12 +49,28 @@ export function applyChanges(
       playerCount,
       findCount: entries.reduce((sum, e) => sum + e.cluesFound, 0),
     }, published.detail.clues.map((c) => clues.get(c.id)!)),
-    board: boardDrafts(hunt.slug, entries),
+    board: changedPages(boardDrafts(hunt.slug, entries), entries, published.entries),
     progress: players
       .filter((p) => finds.get(p.player_id)!.length > 0)
       .map((p) => progressDraft(hunt.slug, p, finds.get(p.player_id)!, rankedPoints.get(p.player_id))),
     entries,
   };
+}
+
+/**
+ * Only the pages whose entries moved: rank() keeps every unchanged entry as the same object, so a
+ * page whose every slot holds the object published there is the page stored. Drafting (hashing,
+ * serializing) all pages of a thousand players for one find is most of a refresh's own CPU.
+ */
+function changedPages(board: BoardDrafts, entries: LeaderboardEntry[], before: LeaderboardEntry[]): BoardDrafts {
+  const pages = board.pages.filter((_, n) => {
+    const start = n * LEADERBOARD_PAGE_SIZE;
+    const end = Math.min(start + LEADERBOARD_PAGE_SIZE, Math.max(entries.length, before.length));
+    if (start >= before.length) return true;
+    for (let i = start; i < end; i++) if (entries[i] !== before[i]) return true;
+    return false;
+  });
+  return { head: board.head, pages };
 }
 
 // Handles are ASCII (the players table checks it), so UTF-16 order is byte order, as `collate "C"`.
