@@ -17,6 +17,11 @@ export class PublishedStateCache {
     return cached && cached.detailVersion === versions.detail && cached.headVersion === versions.head ? cached.state : undefined;
   }
 
+  /** What was last published, whatever is stored now (the caller checks the versions). */
+  peek(huntId: string): CachedState | undefined {
+    return this.entries.get(huntId);
+  }
+
   set(huntId: string, entry: CachedState): void {
     this.entries.delete(huntId); // re-inserted last: the Map's order is the eviction order
     this.entries.set(huntId, entry);

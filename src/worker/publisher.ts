@@ -1,6 +1,6 @@
 // Writes documents into snapshot_documents: only those whose content changed get a new version,
 // all of one publish in one transaction under one sequence number, then readers are notified.
-import type { Client } from '../core/db.ts';
+import type { Client, Queryable } from '../core/db.ts';
 import { many } from '../core/db.ts';
 import { SNAPSHOT_CHANNEL, type PublishNotice } from '../core/channels.ts';
 import {
@@ -14,9 +14,10 @@ import type { HuntRow } from './read-model-rows.ts';
 // cannot lose a concurrent hunt's change.
 const PUBLISH_LOCK = 0x7468_6502;
 
-interface ExistingDoc { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }
+/** A stored document's identity and content hash: what a publish compares its drafts with. */
+export interface ExistingDoc { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }
 
-interface Write {
+export interface Write {
   key: string; kind: DocumentKind; huntId: string | null; version: number; hash: Buffer; body: string | null; generatedAt: Date;
 }
 
@@ -72,23 +73,28 @@ async function existingDocs(tx: Client, of: { huntId: string } | { keys: string[
     from snapshot_documents where ${where} and format_version = $2`, [param, FORMAT_VERSION]);
 }
 
-async function writeAll(tx: Client, seq: number, writes: Write[]): Promise<void> {
-  if (writes.length === 0) return;
-  await tx.query(
-    `insert into snapshot_documents
+/** The upsert of writeColumns' arrays, at parameters $n..$n+6, under the sequence number `seq` (SQL). */
+function insertDocumentsSql(seq: string, format: string, n: number): string {
+  const [k, kind, hunt, v, h, b, g] = Array.from({ length: 7 }, (_, i) => `$${n + i}`);
+  return `insert into snapshot_documents
        (doc_key, format_version, kind, hunt_id, version, content_hash, body, generated_at, published_seq)
-     select k, $2, kind, hunt, v, h, b, g, $1
-       from unnest($3::text[], $4::text[], $5::uuid[], $6::bigint[], $7::bytea[], $8::text[], $9::timestamptz[])
+     select k, ${format}, kind, hunt, v, h, b, g, ${seq}
+       from unnest(${k}::text[], ${kind}::text[], ${hunt}::uuid[], ${v}::bigint[], ${h}::bytea[], ${b}::text[], ${g}::timestamptz[])
          as t(k, kind, hunt, v, h, b, g)
      on conflict (doc_key, format_version) do update set
        kind = excluded.kind, hunt_id = excluded.hunt_id, version = excluded.version,
        content_hash = excluded.content_hash, body = excluded.body,
-       generated_at = excluded.generated_at, published_seq = excluded.published_seq`,
-    [seq, FORMAT_VERSION,
-      writes.map((w) => w.key), writes.map((w) => w.kind), writes.map((w) => w.huntId),
-      writes.map((w) => w.version), writes.map((w) => w.hash), writes.map((w) => w.body),
-      writes.map((w) => w.generatedAt)],
-  );
+       generated_at = excluded.generated_at, published_seq = excluded.published_seq`;
+}
+
+function writeColumns(writes: Write[]): unknown[] {
+  return [writes.map((w) => w.key), writes.map((w) => w.kind), writes.map((w) => w.huntId),
+    writes.map((w) => w.version), writes.map((w) => w.hash), writes.map((w) => w.body), writes.map((w) => w.generatedAt)];
+}
+
+async function writeAll(tx: Client, seq: number, writes: Write[]): Promise<void> {
+  if (writes.length === 0) return;
+  await tx.query(insertDocumentsSql('$1', '$2', 3), [seq, FORMAT_VERSION, ...writeColumns(writes)]);
 }
 
 /** Takes the publish lock and a sequence number. Call late in the transaction: it serializes publishes. */
@@ -108,20 +114,15 @@ export interface PreparedPublish {
 }
 
 /**
- * Prepares one hunt's publish and records what the hunts index shows of it. `scope: 'all'` (the
- * full path) compares against every stored document of the hunt and withdraws those not drafted,
- * or all of them when docs is null (a draft hunt); `'drafted'` (the incremental path) touches only
- * the drafted keys, so its cost follows the change, not the hunt. Runs before beginPublish: the
- * hunt's rows can only change under its own hunt lock, which the caller holds, so the publish lock
- * is needed only for the writes.
+ * The writes of one hunt's publish, against its stored documents: only drafts whose content
+ * changed, each one version up. `scope: 'all'` (the full path) withdraws the stored documents not
+ * drafted, or all of them when docs is null (a draft hunt); `'drafted'` (the incremental path)
+ * touches only the drafted keys, so its cost follows the change, not the hunt.
  */
-export async function prepareHuntPublish(
-  tx: Client, hunt: HuntRow, docs: HuntDocuments | null, scope: 'all' | 'drafted',
-): Promise<PreparedPublish> {
-  const huntId = hunt.id;
-  const drafts = docs ? [docs.detail, ...docs.board.pages, ...docs.progress] : [];
-  const batch = new PublishBatch(await existingDocs(tx, scope === 'drafted'
-    ? { keys: [...drafts.map((d) => d.key), docs!.board.head.key] } : { huntId }), new Date());
+export function draftPublish(
+  huntId: string, docs: HuntDocuments | null, existing: ExistingDoc[], scope: 'all' | 'drafted',
+): { writes: Write[]; withdrawn: number } {
+  const batch = new PublishBatch(existing, new Date());
   if (docs) {
     let pagesChanged = false;
     for (const page of docs.board.pages) pagesChanged = batch.put(page, huntId) || pagesChanged;
@@ -130,12 +131,16 @@ export async function prepareHuntPublish(
     for (const progress of docs.progress) batch.put(progress, huntId);
   }
   const withdrawn = scope === 'all' ? batch.withdrawRest(huntId) : 0;
-  let listingChanged: boolean;
-  if (docs) {
-    const { clueCount, playerCount } = docs.detail.content;
-    // Only a real change to the listing rewrites the row (and, through the caller, the index).
-    const { rowCount } = await tx.query(
-      `insert into hunt_publications
+  return { writes: batch.writes, withdrawn };
+}
+
+/** The keys a publish of these drafts compares with (the incremental scope). */
+export function draftedKeys(docs: HuntDocuments): string[] {
+  return [docs.detail.key, docs.board.head.key, ...docs.board.pages.map((d) => d.key), ...docs.progress.map((d) => d.key)];
+}
+
+// What the hunts index shows of a hunt; only a real change rewrites the row (and the index).
+const UPSERT_LISTING = `insert into hunt_publications
          (hunt_id, published_at, slug, title, status, starts_at, ends_at, created_at, clue_count, player_count)
        values ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7, $8, $9)
        on conflict (hunt_id) do update set published_at = excluded.published_at,
@@ -146,13 +151,52 @@ export async function prepareHuntPublish(
               hunt_publications.ends_at, hunt_publications.created_at, hunt_publications.clue_count, hunt_publications.player_count)
              is distinct from
              (excluded.slug, excluded.title, excluded.status, excluded.starts_at,
-              excluded.ends_at, excluded.created_at, excluded.clue_count, excluded.player_count)`,
-      [huntId, hunt.slug, hunt.title, hunt.status, hunt.starts_at, hunt.ends_at, hunt.created_at, clueCount, playerCount]);
-    listingChanged = rowCount === 1;
-  } else {
-    listingChanged = ((await tx.query('delete from hunt_publications where hunt_id = $1', [huntId])).rowCount ?? 0) > 0;
-  }
-  return { writes: batch.writes, withdrawn, listingChanged };
+              excluded.ends_at, excluded.created_at, excluded.clue_count, excluded.player_count)`;
+
+function listingParams(hunt: HuntRow, docs: HuntDocuments): unknown[] {
+  const { clueCount, playerCount } = docs.detail.content;
+  return [hunt.id, hunt.slug, hunt.title, hunt.status, hunt.starts_at, hunt.ends_at, hunt.created_at, clueCount, playerCount];
+}
+
+/**
+ * Prepares one hunt's publish (draftPublish against the stored documents) and records what the
+ * hunts index shows of it. Runs before beginPublish: the hunt's rows can only change under its own
+ * hunt lock, which the caller holds, so the publish lock is needed only for the writes.
+ */
+export async function prepareHuntPublish(
+  tx: Client, hunt: HuntRow, docs: HuntDocuments | null, scope: 'all' | 'drafted',
+): Promise<PreparedPublish> {
+  const existing = await existingDocs(tx, scope === 'drafted' ? { keys: draftedKeys(docs!) } : { huntId: hunt.id });
+  const { writes, withdrawn } = draftPublish(hunt.id, docs, existing, scope);
+  const listingChanged = docs
+    ? (await tx.query(UPSERT_LISTING, listingParams(hunt, docs))).rowCount === 1
+    : ((await tx.query('delete from hunt_publications where hunt_id = $1', [hunt.id])).rowCount ?? 0) > 0;
+  return { writes, withdrawn, listingChanged };
+}
+
+/**
+ * The incremental publish as one statement, so one round trip and its own transaction: consume
+ * the change rows, update the listing, then under the publish lock take a sequence number, write
+ * the documents and notify readers. Every refresh step a busy machine must schedule costs
+ * milliseconds, and the publish lock is held only as long as this statement's commit.
+ */
+export async function publishIncremental(
+  db: Queryable, hunt: HuntRow, docs: HuntDocuments, writes: Write[], changeIds: string[], notice: Omit<PublishNotice, 'seq' | 'changed'>,
+): Promise<PublishResult> {
+  const { rows: [row] } = await db.query<{ seq: number | null; listing_changed: boolean }>(
+    `with consumed as (delete from read_model_changes where id = any($10::bigint[])),
+     listing as (${UPSERT_LISTING} returning 1),
+     publish as (select nextval('snapshot_publish_seq') as seq
+                   from (select pg_advisory_xact_lock($11)) as locked where $12::int > 0),
+     written as (${insertDocumentsSql('(select seq from publish)', '$13', 14)}),
+     notified as (select pg_notify($21, (jsonb_build_object('seq', seq) || $22::jsonb)::text) from publish)
+     select (select seq from publish) as seq, exists(select from listing) as listing_changed, (select count(*) from notified) as notified`,
+    [...listingParams(hunt, docs), changeIds, PUBLISH_LOCK, writes.length, FORMAT_VERSION, ...writeColumns(writes),
+      SNAPSHOT_CHANNEL, JSON.stringify({ ...notice, changed: writes.length })]);
+  return {
+    seq: row!.seq ?? 0, changed: writes.length, withdrawn: 0, listingChanged: row!.listing_changed,
+    versions: new Map(writes.map((w) => [w.key, w.version])),
+  };
 }
 
 /** Writes a prepared publish under the sequence number beginPublish took. */

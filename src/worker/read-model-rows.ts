@@ -1,10 +1,12 @@
 // Reads one hunt's read-model rows from the views of sql/views. Callers read them in one snapshot
 // (refresh-hunt.ts), so the documents built from them agree with each other.
-import type { Queryable } from '../core/db.ts';
+import type { Client, Queryable } from '../core/db.ts';
 import { many, maybeOne } from '../core/db.ts';
 import {
-  FORMAT_VERSION, docKeys, type HuntDetailContent, type HuntStatus, type LeaderboardEntry,
+  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, type DocumentKind, type HuntDetailContent, type HuntStatus, type LeaderboardEntry,
 } from '../core/documents.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The relations rows are read from. Fixed identifiers, never input (bench/ swaps in materialized views). */
 export interface ReadModelRelations { standings: string; clueStats: string; summaries: string }
@@ -86,19 +88,25 @@ export async function loadChanges(db: Queryable, huntId: string): Promise<Change
     'select id, player_id, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id', [huntId]);
 }
 
-/** The changed players' standing, visibility and finds: index lookups per player, whatever the hunt's size. */
-export async function loadChangedPlayers(db: Queryable, huntId: string, playerIds: string[]): Promise<ChangedPlayerRow[]> {
-  return many<ChangedPlayerRow>(db,
-    `select p.id as player_id, p.handle, coalesce(hp.hidden, true) as hidden, t.points, t.last_event_at,
+/**
+ * The changed players' standing, visibility and finds: index lookups per player, whatever the
+ * hunt's size. `hunt` and `players` are SQL: parameters, or literals and a subquery (a batch).
+ */
+export function changedPlayersSql(hunt: string, players: string): string {
+  return `select p.id as player_id, p.handle, coalesce(hp.hidden, true) as hidden, t.points, t.last_event_at,
             coalesce((select ${FINDS_JSON}
                         from finds f join clues c on c.id = f.clue_id
-                       where f.hunt_id = $1 and f.player_id = p.id), '[]') as finds
+                       where f.hunt_id = ${hunt} and f.player_id = p.id), '[]') as finds
        from players p
-       left join hunt_participants hp on hp.hunt_id = $1 and hp.player_id = p.id
+       left join hunt_participants hp on hp.hunt_id = ${hunt} and hp.player_id = p.id
        left join lateral (select sum(e.points)::integer as points, max(e.occurred_at) as last_event_at
-                            from score_events e where e.hunt_id = $1 and e.player_id = p.id) t on true
-      where p.id = any($2::uuid[])
-      order by p.id`, [huntId, playerIds]);
+                            from score_events e where e.hunt_id = ${hunt} and e.player_id = p.id) t on true
+      where p.id in (${players})
+      order by p.id`;
+}
+
+export async function loadChangedPlayers(db: Queryable, huntId: string, playerIds: string[]): Promise<ChangedPlayerRow[]> {
+  return many<ChangedPlayerRow>(db, changedPlayersSql('$1', 'select unnest($2::uuid[])'), [huntId, playerIds]);
 }
 
 export async function countVisiblePlayers(db: Queryable, huntId: string): Promise<number> {
@@ -138,4 +146,52 @@ export async function loadPublishedState(db: Queryable, hunt: HuntRow): Promise<
   if (entries.length !== total) return undefined;
   const { version: _v, generatedAt: _g, ...content } = JSON.parse(detail) as HuntDetailContent & { version: number; generatedAt: string };
   return { detail: content, entries };
+}
+
+/** Everything an incremental refresh from the worker's memory reads, from one snapshot. */
+export interface IncrementalInputs {
+  dirty: boolean;
+  hunt: HuntRow | undefined;
+  changes: ChangeRow[];
+  players: ChangedPlayerRow[];
+  visiblePlayers: number;
+  /** The stored detail, leaderboard head, pages (up to what the changes could fill) and the changed players' progress. */
+  existing: { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }[];
+}
+
+/**
+ * The reads of an incremental refresh in one round trip: a REPEATABLE READ transaction sent as
+ * one multi-statement query (the simple protocol allows no parameters, so the values are quoted
+ * literals; the hunt id is a checked UUID and the keys come from its slug). `slug` and
+ * `publishedTotal` are what the worker last published for the hunt.
+ */
+export async function loadIncrementalInputs(db: Client, huntId: string, slug: string, publishedTotal: number): Promise<IncrementalInputs> {
+  if (!UUID.test(huntId)) throw new Error(`not a hunt id: ${huntId}`);
+  const id = `'${huntId}'::uuid`;
+  const text = (value: string) => db.escapeLiteral(value);
+  const changedPlayers = `select distinct player_id from read_model_changes where hunt_id = ${id}`;
+  const results = await db.query([
+    'begin isolation level repeatable read read only',
+    `select 1 from dirty_hunts where hunt_id = ${id}`,
+    `select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = ${id}`,
+    `select id, player_id, clue_id, recorded_at from read_model_changes where hunt_id = ${id} order by id`,
+    changedPlayersSql(id, changedPlayers),
+    `select count(*)::integer as n from hunt_participants where hunt_id = ${id} and not hidden`,
+    `select doc_key, kind, version, content_hash, body is not null as alive from snapshot_documents
+      where format_version = ${FORMAT_VERSION} and (
+            doc_key in (${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))})
+         or doc_key in (select ${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))} || n
+                          from generate_series(0, (${publishedTotal} + (select count(*) from (${changedPlayers}) c)) / ${LEADERBOARD_PAGE_SIZE}) n)
+         or doc_key in (select ${text(docKeys.progress(slug, ''))} || player_id from (${changedPlayers}) c))`,
+    'commit',
+  ].join(';\n')) as unknown as { rows: unknown[] }[];
+  const rows = <T>(i: number) => results[i]!.rows as T[];
+  return {
+    dirty: rows(1).length > 0,
+    hunt: rows<HuntRow>(2)[0],
+    changes: rows<ChangeRow>(3),
+    players: rows<ChangedPlayerRow>(4),
+    visiblePlayers: rows<{ n: number }>(5)[0]?.n ?? 0,
+    existing: rows<IncrementalInputs['existing'][number]>(6),
+  };
 }

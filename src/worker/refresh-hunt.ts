@@ -9,11 +9,11 @@ import { summarizeAnswerTimes } from '../core/channels.ts';
 import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
 import { HUNT_BUSY, inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
 import { applyChanges } from './incremental-update.ts';
-import { beginPublish, notifyReaders, prepareHuntPublish, publishHuntsIndex, writePublish } from './publisher.ts';
-import type { PublishedStateCache } from './published-state-cache.ts';
+import { beginPublish, draftPublish, notifyReaders, prepareHuntPublish, publishHuntsIndex, publishIncremental, writePublish } from './publisher.ts';
+import type { CachedState, PublishedStateCache } from './published-state-cache.ts';
 import {
-  countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadPublishedState, loadPublishedVersions,
-  type ChangeRow,
+  countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadIncrementalInputs, loadPublishedState,
+  loadPublishedVersions, type ChangeRow,
 } from './read-model-rows.ts';
 import { docKeys } from '../core/documents.ts';
 
@@ -47,6 +47,11 @@ export interface RefreshOptions {
 export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptions = {}): Promise<RefreshOutcome> {
   const started = performance.now();
   const outcome = await withHuntLock(pool, huntId, async (client) => {
+    const remembered = opts.full ? undefined : opts.cache?.peek(huntId);
+    if (remembered) {
+      const fast = await refreshFromMemory(client, huntId, remembered, opts.cache!, started);
+      if (fast) return fast;
+    }
     // One snapshot for every read: the documents agree with each other, and the change rows read
     // here are exactly the ones the documents include. A change committed after it stays for the
     // next refresh; a dirty mark made after it bumps the generation and keeps the hunt dirty.
@@ -110,6 +115,43 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
   }, { wait: opts.wait ?? true });
   if (outcome !== HUNT_BUSY) return outcome;
   return { huntId, slug: null, path: 'busy', documentsChanged: 0, changesPublished: 0, indexStale: false, durationMs: performance.now() - started };
+}
+
+/**
+ * The common case, in three round trips: one read (loadIncrementalInputs), one publishing
+ * statement (publishIncremental), and no pages read, since the worker remembers what it last
+ * published. Undefined when that memory is out of date or the hunt needs the full path: the
+ * caller then takes the general way.
+ */
+async function refreshFromMemory(
+  client: Client, huntId: string, remembered: CachedState, cache: PublishedStateCache, started: number,
+): Promise<RefreshOutcome | undefined> {
+  const { state } = remembered;
+  const input = await loadIncrementalInputs(client, huntId, state.detail.slug, state.entries.length);
+  const { hunt, changes } = input;
+  if (!hunt || input.dirty || hunt.status === 'draft' || hunt.slug !== state.detail.slug || changes.length > MAX_INCREMENTAL_CHANGES) return undefined;
+  const version = (key: string) => input.existing.find((e) => e.doc_key === key && e.alive)?.version ?? 0;
+  const detailVersion = version(docKeys.hunt(hunt.slug));
+  const headVersion = version(docKeys.leaderboard(hunt.slug));
+  if (detailVersion !== remembered.detailVersion || headVersion !== remembered.headVersion) return undefined;
+  const outcome = (documentsChanged: number, indexStale: boolean): RefreshOutcome => ({
+    huntId, slug: hunt.slug, path: changes.length === 0 ? 'none' : 'incremental', documentsChanged,
+    changesPublished: changes.length, indexStale, durationMs: performance.now() - started,
+  });
+  if (changes.length === 0) return outcome(0, false);
+
+  const docs = applyChanges(hunt, state, changes, input.players, input.visiblePlayers);
+  const { writes } = draftPublish(hunt.id, docs, input.existing, 'drafted');
+  const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
+  const result = await publishIncremental(client, hunt, docs, writes, changes.map((c) => c.id), {
+    hunt: hunt.slug, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered),
+  });
+  cache.set(huntId, {
+    detailVersion: result.versions.get(docKeys.hunt(hunt.slug)) ?? detailVersion,
+    headVersion: result.versions.get(docKeys.leaderboard(hunt.slug)) ?? headVersion,
+    state: { detail: docs.detail.content, entries: docs.entries },
+  });
+  return outcome(result.changed, result.listingChanged);
 }
 
 /** Marks what this publish included as done, in the publishing transaction. */
