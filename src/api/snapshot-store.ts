@@ -195,15 +195,17 @@ export class SnapshotStore {
     for (;;) {
       let rows: DocumentRow[];
       try {
-        const { rows: [bound] } = await this.pool.query<{ seq: number }>(
-          `select published_seq as seq from snapshot_documents where format_version = $1 and published_seq > $2
-            order by published_seq offset $3 limit 1`, [FORMAT_VERSION, this.lastSeq, this.loadChunkRows]);
+        // One round trip: the chunk's last publish (the seq of its row number loadChunkRows + 1, if
+        // there is one) found by a subquery in the same statement.
         const result = await this.pool.query<DocumentRow>(
           `select doc_key, kind, version, body, generated_at, published_seq
              from snapshot_documents
-            where format_version = $1 and published_seq > $2 and ($3::int8 is null or published_seq <= $3)
+            where format_version = $1 and published_seq > $2
+              and published_seq <= coalesce((select published_seq from snapshot_documents
+                                              where format_version = $1 and published_seq > $2
+                                              order by published_seq offset $3 limit 1), 9223372036854775807)
             order by published_seq`,
-          [FORMAT_VERSION, this.lastSeq, bound?.seq ?? null]);
+          [FORMAT_VERSION, this.lastSeq, this.loadChunkRows]);
         rows = result.rows;
       } catch (err) {
         if (this.databaseUp) this.log.warn('snapshot reload failed; serving what is in memory', { err });

@@ -170,6 +170,7 @@ export async function loadIncrementalInputs(db: Client, huntId: string, slug: st
   const id = `'${huntId}'::uuid`;
   const text = (value: string) => db.escapeLiteral(value);
   const changedPlayers = `select distinct player_id from read_model_changes where hunt_id = ${id}`;
+  // Keys as one array (index lookups); an OR of IN-subqueries would scan the whole table.
   const results = await db.query([
     'begin isolation level repeatable read read only',
     `select 1 from dirty_hunts where hunt_id = ${id}`,
@@ -178,11 +179,11 @@ export async function loadIncrementalInputs(db: Client, huntId: string, slug: st
     changedPlayersSql(id, changedPlayers),
     `select count(*)::integer as n from hunt_participants where hunt_id = ${id} and not hidden`,
     `select doc_key, kind, version, content_hash, body is not null as alive from snapshot_documents
-      where format_version = ${FORMAT_VERSION} and (
-            doc_key in (${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))})
-         or doc_key in (select ${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))} || n
-                          from generate_series(0, (${publishedTotal} + (select count(*) from (${changedPlayers}) c)) / ${LEADERBOARD_PAGE_SIZE}) n)
-         or doc_key in (select ${text(docKeys.progress(slug, ''))} || player_id from (${changedPlayers}) c))`,
+      where format_version = ${FORMAT_VERSION} and doc_key = any(
+            array[${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}]
+         || array(select ${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))} || n
+                    from generate_series(0, (${publishedTotal} + (select count(*) from (${changedPlayers}) c)) / ${LEADERBOARD_PAGE_SIZE}) n)
+         || array(select ${text(docKeys.progress(slug, ''))} || player_id from (${changedPlayers}) c))`,
     'commit',
   ].join(';\n')) as unknown as { rows: unknown[] }[];
   const rows = <T>(i: number) => results[i]!.rows as T[];
