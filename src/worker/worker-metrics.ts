@@ -22,7 +22,7 @@ export interface WorkerMetrics {
 export function createWorkerMetrics(registry: Registry, pool: Pool, boss: PgBoss): WorkerMetrics {
   const refreshDuration = new Histogram({
     name: 'treasure_refresh_duration_seconds',
-    help: 'Duration of refresh jobs, by queue (job kind) and outcome.',
+    help: 'Duration of refreshes, by kind (queue: refresh-hunt for one hunt, from a change or an admin job; full-rebuild) and outcome.',
     labelNames: ['queue', 'outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
