@@ -197,7 +197,7 @@ export class SnapshotStore {
       try {
         // One round trip: the chunk's last publish (the seq of its row number loadChunkRows + 1, if
         // there is one) found by a subquery in the same statement.
-        const result = await this.pool.query<DocumentRow>(
+        const result = await this.pool.query<DocumentRow>({ name: 'load-documents', text:
           `select doc_key, kind, version, body, generated_at, published_seq
              from snapshot_documents
             where format_version = $1 and published_seq > $2
@@ -205,7 +205,7 @@ export class SnapshotStore {
                                               where format_version = $1 and published_seq > $2
                                               order by published_seq offset $3 limit 1), 9223372036854775807)
             order by published_seq`,
-          [FORMAT_VERSION, this.lastSeq, this.loadChunkRows]);
+          values: [FORMAT_VERSION, this.lastSeq, this.loadChunkRows] });
         rows = result.rows;
       } catch (err) {
         if (this.databaseUp) this.log.warn('snapshot reload failed; serving what is in memory', { err });

@@ -183,7 +183,8 @@ export async function prepareHuntPublish(
 export async function publishIncremental(
   db: Queryable, hunt: HuntRow, docs: HuntDocuments, writes: Write[], changeIds: string[], notice: Omit<PublishNotice, 'seq' | 'changed'>,
 ): Promise<PublishResult> {
-  const { rows: [row] } = await db.query<{ seq: number | null; listing_changed: boolean }>(
+  // Named: prepared once per connection, planned once.
+  const { rows: [row] } = await db.query<{ seq: number | null; listing_changed: boolean }>({ name: 'publish-incremental', text:
     `with consumed as (delete from read_model_changes where id = any($10::bigint[])),
      listing as (${UPSERT_LISTING} returning 1),
      publish as (select nextval('snapshot_publish_seq') as seq
@@ -191,8 +192,8 @@ export async function publishIncremental(
      written as (${insertDocumentsSql('(select seq from publish)', '$13', 14)}),
      notified as (select pg_notify($21, (jsonb_build_object('seq', seq) || $22::jsonb)::text) from publish)
      select (select seq from publish) as seq, exists(select from listing) as listing_changed, (select count(*) from notified) as notified`,
-    [...listingParams(hunt, docs), changeIds, PUBLISH_LOCK, writes.length, FORMAT_VERSION, ...writeColumns(writes),
-      SNAPSHOT_CHANNEL, JSON.stringify({ ...notice, changed: writes.length })]);
+    values: [...listingParams(hunt, docs), changeIds, PUBLISH_LOCK, writes.length, FORMAT_VERSION, ...writeColumns(writes),
+      SNAPSHOT_CHANNEL, JSON.stringify({ ...notice, changed: writes.length })] });
   return {
     seq: row!.seq ?? 0, changed: writes.length, withdrawn: 0, listingChanged: row!.listing_changed,
     versions: new Map(writes.map((w) => [w.key, w.version])),

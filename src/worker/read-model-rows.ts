@@ -159,31 +159,49 @@ export interface IncrementalInputs {
   existing: { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }[];
 }
 
+// The reads of an incremental refresh, prepared once per connection: planning them (the changed
+// players' lateral joins above all) cost the database twice their execution.
+const INCREMENTAL_READS = {
+  incr_dirty: ['uuid', 'select 1 from dirty_hunts where hunt_id = $1'],
+  incr_hunt: ['uuid', 'select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = $1'],
+  incr_changes: ['uuid', 'select id, player_id, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id'],
+  incr_players: ['uuid', changedPlayersSql('$1', 'select distinct player_id from read_model_changes where hunt_id = $1')],
+  incr_visible: ['uuid', 'select count(*)::integer as n from hunt_participants where hunt_id = $1 and not hidden'],
+  // The detail and head ($2, $3), the pages up to what the changed players could fill ($4 the page
+  // key prefix, $5 the published total) and the changed players' progress ($6 the key prefix), as
+  // one array: index lookups (an OR of IN-subqueries would scan the table).
+  incr_existing: ['uuid, text, text, text, integer, text, smallint', `select doc_key, kind, version, content_hash, body is not null as alive
+      from snapshot_documents
+     where format_version = $7 and doc_key = any(array[$2, $3]
+        || array(select $4 || n from generate_series(0, ($5 + (select count(distinct player_id) from read_model_changes where hunt_id = $1)) / ${LEADERBOARD_PAGE_SIZE}) n)
+        || array(select distinct $6 || player_id from read_model_changes where hunt_id = $1))`],
+} as const;
+const PREPARED = Symbol('incremental reads prepared');
+
 /**
- * The reads of an incremental refresh in one round trip: a REPEATABLE READ transaction sent as
- * one multi-statement query (the simple protocol allows no parameters, so the values are quoted
- * literals; the hunt id is a checked UUID and the keys come from its slug). `slug` and
+ * The reads of an incremental refresh in one round trip: a REPEATABLE READ transaction of
+ * EXECUTEs sent as one multi-statement query (the simple protocol takes no parameters, so the
+ * values are quoted literals: the hunt id is a checked UUID, the keys are escaped). `slug` and
  * `publishedTotal` are what the worker last published for the hunt.
  */
 export async function loadIncrementalInputs(db: Client, huntId: string, slug: string, publishedTotal: number): Promise<IncrementalInputs> {
   if (!UUID.test(huntId)) throw new Error(`not a hunt id: ${huntId}`);
-  const id = `'${huntId}'::uuid`;
+  const connection = db as Client & { [PREPARED]?: boolean };
+  if (!connection[PREPARED]) {
+    await db.query(Object.entries(INCREMENTAL_READS).map(([name, [types, sql]]) => `prepare ${name} (${types}) as ${sql}`).join(';\n'));
+    connection[PREPARED] = true;
+  }
+  const id = `'${huntId}'`;
   const text = (value: string) => db.escapeLiteral(value);
-  const changedPlayers = `select distinct player_id from read_model_changes where hunt_id = ${id}`;
-  // Keys as one array (index lookups); an OR of IN-subqueries would scan the whole table.
   const results = await db.query([
     'begin isolation level repeatable read read only',
-    `select 1 from dirty_hunts where hunt_id = ${id}`,
-    `select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = ${id}`,
-    `select id, player_id, clue_id, recorded_at from read_model_changes where hunt_id = ${id} order by id`,
-    changedPlayersSql(id, changedPlayers),
-    `select count(*)::integer as n from hunt_participants where hunt_id = ${id} and not hidden`,
-    `select doc_key, kind, version, content_hash, body is not null as alive from snapshot_documents
-      where format_version = ${FORMAT_VERSION} and doc_key = any(
-            array[${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}]
-         || array(select ${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))} || n
-                    from generate_series(0, (${publishedTotal} + (select count(*) from (${changedPlayers}) c)) / ${LEADERBOARD_PAGE_SIZE}) n)
-         || array(select ${text(docKeys.progress(slug, ''))} || player_id from (${changedPlayers}) c))`,
+    `execute incr_dirty(${id})`,
+    `execute incr_hunt(${id})`,
+    `execute incr_changes(${id})`,
+    `execute incr_players(${id})`,
+    `execute incr_visible(${id})`,
+    `execute incr_existing(${id}, ${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}, ` +
+      `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION})`,
     'commit',
   ].join(';\n')) as unknown as { rows: unknown[] }[];
   const rows = <T>(i: number) => results[i]!.rows as T[];
