@@ -16,6 +16,7 @@ import { refreshHunt } from '../src/worker/refresh-hunt.ts';
 import { runAnswerLoad } from './support/answer-load.ts';
 import { openDurableDatabase, type DurableDatabase } from './support/durable-database.ts';
 import { difference, quantile, scrapeHistogram } from './support/metrics.ts';
+import { samplePgActivity } from './support/pg-sampler.ts';
 import { postmasterPid, serverCpuSeconds } from './support/postgres-process.ts';
 import { cpuSeconds, spawnApi, type ServerProcess } from './support/processes.ts';
 import { fmt, machine, median, sleep, table } from './support/report.ts';
@@ -160,6 +161,7 @@ async function underLoad(db: DurableDatabase, data: BenchData) {
         await sleep(1000);
       }
     })();
+    const pgActivity = await samplePgActivity(db.url, postmaster);
     console.log(`  ${RATE} answers/s over ${live.length} live hunts for ${SECONDS} s...`);
     const load = await runAnswerLoad({
       urls: [api.url], tokens: Array.from({ length: ANSWERING_PLAYERS }, (_, i) => `${PREFIX}-token-${i + 1}`),
@@ -168,6 +170,7 @@ async function underLoad(db: DurableDatabase, data: BenchData) {
     });
     sampling = false;
     await sampler;
+    const activity = await pgActivity.stop();
     const settleMs = await waitSettled(db.pool, [api.url], 120_000);
     const cpu = {
       pg: serverCpuSeconds(postmaster) - cpuBefore.pg, worker: cpuSeconds(worker.pid) - cpuBefore.worker, api: cpuSeconds(api.pid) - cpuBefore.api,
@@ -175,7 +178,7 @@ async function underLoad(db: DurableDatabase, data: BenchData) {
     const stale = difference(staleBefore, await staleness());
     const refresh = difference(refreshBefore, await refreshes());
     const statsAfter = await tableStats(db);
-    return { data, load, backlog, settleMs, cpu, stale, refresh, statsBefore, statsAfter, settings, reloptions };
+    return { data, load, backlog, settleMs, cpu, stale, refresh, statsBefore, statsAfter, settings, reloptions, activity };
   } finally {
     for (const p of procs) await p.stop();
   }
@@ -233,6 +236,8 @@ console.log(`backlog (changes + dirty hunts waiting), median of the first and la
   `${verdict(late <= Math.max(early, 5) * 1.5)} (samples: ${run.backlog.join(' ')}); settled ${run.settleMs} ms after the load stopped`);
 console.log(`CPU over the run: PostgreSQL ${run.cpu.pg.toFixed(1)} s, worker ${run.cpu.worker.toFixed(1)} s, API ${run.cpu.api.toFixed(1)} s; ` +
   `per refresh: worker ${fmt.ms((run.cpu.worker * 1000) / refreshCount)} ms; PostgreSQL (answers included) ${fmt.ms((run.cpu.pg * 1000) / refreshCount)} ms`);
+console.log(`PostgreSQL CPU by client over the load (s): ${run.activity.cpuByClient.map(([k, sec]) => `${k} ${sec.toFixed(1)}`).join(', ')}`);
+console.log(`PostgreSQL backends over ${run.activity.samples} samples (client state: wait event, count): ${run.activity.waits.map(([k, n]) => `${k} ${n}`).join(', ')}`);
 console.log('\nserving tables over the run (pg_stat_user_tables):');
 console.log(table(['table', 'inserted', 'updated', 'deleted', 'dead tuples before -> after', 'live after', 'autovacuums in the run'],
   SERVING_TABLES.map((t) => {

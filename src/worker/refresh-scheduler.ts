@@ -94,6 +94,7 @@ export class RefreshScheduler {
 
   private async run(huntId: string, request: Request): Promise<void> {
     const started = performance.now();
+    let failed = false;
     try {
       const outcome = await refreshHunt(this.opts.pool, huntId, { cache: this.opts.cache, wait: request.wait });
       if (outcome.path !== 'busy') {
@@ -102,13 +103,15 @@ export class RefreshScheduler {
       }
       for (const w of request.waiters) w.resolve(outcome);
     } catch (err) {
+      failed = true;
       this.opts.onRefreshed?.(undefined, err, performance.now() - started);
       for (const w of request.waiters) w.reject(err);
       this.scheduleRetry(huntId, err);
     } finally {
       const next = this.running.get(huntId) ?? null;
       this.running.delete(huntId);
-      if (next && !this.stopped) {
+      // After a failure only a waiting admin goes again now; plain requests wait for the retry.
+      if (next && !this.stopped && (!failed || next.waiters.length > 0)) {
         this.waiting.set(huntId, merge(this.waiting.get(huntId) ?? null, next));
       }
       if (this.running.size === 0 && this.stopped) this.idle?.();
