@@ -39,11 +39,8 @@ export class HuntsIndexPublisher {
     const started = performance.now();
     const client = await this.pool.connect();
     try {
-      await inTransaction(client, async () => {
-        const seq = await beginPublish(client);
-        const { changed } = await publishHuntsIndex(client, seq);
-        if (changed > 0) await notifyReaders(client, { seq, hunt: null, changed, refreshMs: performance.now() - started, answers: [] });
-      });
+      const { seq, changed } = await inTransaction(client, async () => publishHuntsIndex(client, await beginPublish(client)));
+      if (changed > 0) await notifyReaders(client, { seq, hunt: null, changed, refreshMs: performance.now() - started, answers: [] });
     } catch (err) {
       this.stale = true; // tried again at the next tick
       this.log.warn('could not republish the hunts index', { err });

@@ -176,9 +176,9 @@ export async function prepareHuntPublish(
 
 /**
  * The incremental publish as one statement, so one round trip and its own transaction: consume
- * the change rows, update the listing, then under the publish lock take a sequence number, write
- * the documents and notify readers. Every refresh step a busy machine must schedule costs
- * milliseconds, and the publish lock is held only as long as this statement's commit.
+ * the change rows, update the listing, then under the publish lock take a sequence number and
+ * write the documents. Every refresh step a busy machine must schedule costs milliseconds, and the
+ * publish lock is held only as long as this statement's commit. Readers are notified after it.
  */
 export async function publishIncremental(
   db: Queryable, hunt: HuntRow, docs: HuntDocuments, writes: Write[], changeIds: string[], notice: Omit<PublishNotice, 'seq' | 'changed'>,
@@ -189,11 +189,10 @@ export async function publishIncremental(
      listing as (${UPSERT_LISTING} returning 1),
      publish as (select nextval('snapshot_publish_seq') as seq
                    from (select pg_advisory_xact_lock($11)) as locked where $12::int > 0),
-     written as (${insertDocumentsSql('(select seq from publish)', '$13', 14)}),
-     notified as (select pg_notify($21, (jsonb_build_object('seq', seq) || $22::jsonb)::text) from publish)
-     select (select seq from publish) as seq, exists(select from listing) as listing_changed, (select count(*) from notified) as notified`,
-    values: [...listingParams(hunt, docs), changeIds, PUBLISH_LOCK, writes.length, FORMAT_VERSION, ...writeColumns(writes),
-      SNAPSHOT_CHANNEL, JSON.stringify({ ...notice, changed: writes.length })] });
+     written as (${insertDocumentsSql('(select seq from publish)', '$13', 14)})
+     select (select seq from publish) as seq, exists(select from listing) as listing_changed`,
+    values: [...listingParams(hunt, docs), changeIds, PUBLISH_LOCK, writes.length, FORMAT_VERSION, ...writeColumns(writes)] });
+  if (row!.seq !== null) await notifyReaders(db, { ...notice, seq: row!.seq, changed: writes.length });
   return {
     seq: row!.seq ?? 0, changed: writes.length, withdrawn: 0, listingChanged: row!.listing_changed,
     versions: new Map(writes.map((w) => [w.key, w.version])),
@@ -221,6 +220,12 @@ export async function publishHuntsIndex(tx: Client, seq: number): Promise<Publis
   return { seq, changed: batch.writes.length, withdrawn: 0, listingChanged: false, versions: new Map(batch.writes.map((w) => [w.key, w.version])) };
 }
 
-export async function notifyReaders(tx: Client, notice: PublishNotice): Promise<void> {
-  await tx.query('select pg_notify($1, $2)', [SNAPSHOT_CHANNEL, JSON.stringify(notice)]);
+/**
+ * Tells API processes to load a committed publish. Sent after the commit, in a transaction of its
+ * own: a NOTIFY inside the publishing transaction would hold PostgreSQL's notify lock through the
+ * commit's WAL flush, and every answer's NOTIFY (src/core/dirty.ts) would queue behind it. A notice
+ * lost to a crash in between is made up by the API's poll.
+ */
+export async function notifyReaders(db: Queryable, notice: PublishNotice): Promise<void> {
+  await db.query('select pg_notify($1, $2)', [SNAPSHOT_CHANNEL, JSON.stringify(notice)]);
 }

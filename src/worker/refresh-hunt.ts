@@ -84,7 +84,7 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
 
     const committed = await inTransaction(client, async () => {
       // Everything but the writes first: the publish lock (one publish at a time, everywhere) is
-      // held only for the writes, the notification and the commit.
+      // held only for the writes and the commit.
       const prepared = await prepareHuntPublish(client, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
       await consume(client, huntId, changes, dirty);
       const seq = await beginPublish(client);
@@ -94,13 +94,11 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
       const index = path === 'full' ? await publishHuntsIndex(client, seq) : undefined;
       const changed = result.changed + (index?.changed ?? 0);
       const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
-      if (changed > 0) {
-        await notifyReaders(client, {
-          seq, hunt: hunt.slug, changed, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered),
-        });
-      }
-      return { outcome: done(path, hunt.slug, changed, changes.length, !index && result.listingChanged), versions: result.versions };
+      const notice = changed === 0 ? undefined
+        : { seq, hunt: hunt.slug, changed, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered) };
+      return { outcome: done(path, hunt.slug, changed, changes.length, !index && result.listingChanged), versions: result.versions, notice };
     });
+    if (committed.notice) await notifyReaders(client, committed.notice);
     // Committed: remember what is now published, at the versions it was published as.
     if (opts.cache && docs && versions) {
       opts.cache.set(huntId, {
