@@ -6,7 +6,7 @@
 import type { Pool } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
 import { inTransaction } from './hunt-lock.ts';
-import { beginPublish, notifyReaders, publishHuntsIndex } from './publisher.ts';
+import { beginPublish, notifyReaders, prepareHuntsIndex, writePublish } from './publisher.ts';
 
 export class HuntsIndexPublisher {
   private stale = false;
@@ -39,8 +39,13 @@ export class HuntsIndexPublisher {
     const started = performance.now();
     const client = await this.pool.connect();
     try {
-      const { seq, changed } = await inTransaction(client, async () => publishHuntsIndex(client, await beginPublish(client)));
-      if (changed > 0) await notifyReaders(client, { seq, hunt: null, changed, refreshMs: performance.now() - started, answers: [] });
+      const published = await inTransaction(client, async () => {
+        const prepared = await prepareHuntsIndex(client);
+        return prepared.writes.length > 0 ? writePublish(client, await beginPublish(client), prepared) : undefined;
+      });
+      if (published) {
+        await notifyReaders(client, { seq: published.seq, hunt: null, changed: published.changed, refreshMs: performance.now() - started, answers: [] });
+      }
     } catch (err) {
       this.stale = true; // tried again at the next tick
       this.log.warn('could not republish the hunts index', { err });

@@ -10,9 +10,10 @@ import { buildHuntsIndex, type DocumentDraft, type HuntDocuments, type IndexRow 
 import type { HuntRow } from './read-model-rows.ts';
 
 // Serializes publishes so that commit order equals published_seq order: a reader that has seen
-// seq N has seen every publish below N. It also makes the hunts index a read-modify-write that
-// cannot lose a concurrent hunt's change.
+// seq N has seen every publish below N.
 const PUBLISH_LOCK = 0x7468_6502;
+// Serializes index publishes (see prepareHuntsIndex); always taken before PUBLISH_LOCK.
+const INDEX_LOCK = 0x7468_6504;
 
 /** A stored document's identity and content hash: what a publish compares its drafts with. */
 export interface ExistingDoc { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }
@@ -208,16 +209,21 @@ export async function writePublish(tx: Client, seq: number, prepared: PreparedPu
   };
 }
 
-/** Rebuilds the hunts index from the published hunts (newest start first). */
-export async function publishHuntsIndex(tx: Client, seq: number): Promise<PublishResult> {
+/**
+ * The hunts index from the published hunts (newest start first), ready to write. Takes the index
+ * lock first, held to the commit: index publishes read hunt_publications one after another, so
+ * none can overwrite a newer index with one read earlier. Runs before beginPublish (and must: the
+ * lock order is index, then publish), so building the index holds up no other publish.
+ */
+export async function prepareHuntsIndex(tx: Client): Promise<PreparedPublish> {
+  await tx.query('select pg_advisory_xact_lock($1)', [INDEX_LOCK]);
   const rows = await many<IndexRow>(tx,
     `select slug, title, status, starts_at, ends_at, clue_count, player_count
        from hunt_publications
       order by starts_at desc nulls last, created_at desc, slug`);
   const batch = new PublishBatch(await existingDocs(tx, { keys: [docKeys.huntsIndex()] }), new Date());
   batch.put(buildHuntsIndex(rows), null);
-  await writeAll(tx, seq, batch.writes);
-  return { seq, changed: batch.writes.length, withdrawn: 0, listingChanged: false, versions: new Map(batch.writes.map((w) => [w.key, w.version])) };
+  return { writes: batch.writes, withdrawn: 0, listingChanged: false };
 }
 
 /**

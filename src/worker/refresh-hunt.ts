@@ -9,7 +9,9 @@ import { summarizeAnswerTimes } from '../core/channels.ts';
 import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
 import { HUNT_BUSY, inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
 import { applyChanges } from './incremental-update.ts';
-import { beginPublish, draftPublish, notifyReaders, prepareHuntPublish, publishHuntsIndex, publishIncremental, writePublish } from './publisher.ts';
+import {
+  beginPublish, draftPublish, notifyReaders, prepareHuntPublish, prepareHuntsIndex, publishIncremental, writePublish,
+} from './publisher.ts';
 import type { CachedState, PublishedStateCache } from './published-state-cache.ts';
 import {
   countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadIncrementalInputs, loadPublishedState,
@@ -87,11 +89,12 @@ export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptio
       // held only for the writes and the commit.
       const prepared = await prepareHuntPublish(client, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
       await consume(client, huntId, changes, dirty);
-      const seq = await beginPublish(client);
-      const result = await writePublish(client, seq, prepared);
       // The full path republishes the index at once (a diff by hash: unchanged, it writes nothing;
       // it also repairs a lost index). The incremental path leaves it to HuntsIndexPublisher.
-      const index = path === 'full' ? await publishHuntsIndex(client, seq) : undefined;
+      const preparedIndex = path === 'full' ? await prepareHuntsIndex(client) : undefined;
+      const seq = await beginPublish(client);
+      const result = await writePublish(client, seq, prepared);
+      const index = preparedIndex && await writePublish(client, seq, preparedIndex);
       const changed = result.changed + (index?.changed ?? 0);
       const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
       const notice = changed === 0 ? undefined
