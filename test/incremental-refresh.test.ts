@@ -7,7 +7,8 @@ import { FORMAT_VERSION } from '../src/core/documents.ts';
 import { buildHuntDocuments } from '../src/worker/document-builder.ts';
 import { PublishedStateCache } from '../src/worker/published-state-cache.ts';
 import { loadHunt, loadHuntRows } from '../src/worker/read-model-rows.ts';
-import { refreshHunt } from '../src/worker/refresh-hunt.ts';
+import { withHuntLock } from '../src/worker/hunt-lock.ts';
+import { refreshHunt, refreshHunts } from '../src/worker/refresh-hunt.ts';
 import { startWorker } from '../src/worker/worker.ts';
 import { Client } from './support/client.ts';
 import { ADMIN_TOKEN, eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
@@ -81,9 +82,10 @@ describe('incremental refresh', () => {
     // Enough players for several leaderboard pages, so moves across page boundaries happen.
     const players = await Promise.all(Array.from({ length: 120 }, (_, i) => registerPlayer(i % 2 ? a : b, `same_${i}`)));
     const paths = new Set<string>();
-    // A worker that remembers what it published (its one-round-trip path) and, in round 2, one
-    // that reads the published pages back: both must give the same bytes. The last rounds are
-    // from memory, so what is compared below is what that path wrote.
+    // A worker that remembers what it published (its one-round-trip path), hunt by hunt in round 1
+    // and both hunts in one batch otherwise, and, in round 2, one that reads the published pages
+    // back: all must give the same bytes. The last rounds are batches from memory, so what is
+    // compared below is what that path wrote.
     const cache = new PublishedStateCache();
     for (let round = 0; round < 6; round++) {
       const batch = Array.from({ length: 90 }, () => {
@@ -94,7 +96,11 @@ describe('incremental refresh', () => {
       const replies = await Promise.all(batch.flatMap((x) => (rnd() < 0.2 ? [x, x] : [x]))
         .map((x) => answer(rnd() < 0.5 ? a : b, slugs[x.h]!, hunts[x.h]!.clues[x.c]!.id, x.player.token, x.text)));
       expect(replies.every((r) => r.status === 200)).to.equal(true);
-      for (const id of ids) paths.add((await refreshHunt(one.api.pool, id, round === 2 ? {} : { cache })).path);
+      if (round === 1 || round === 2) {
+        for (const id of ids) paths.add((await refreshHunt(one.api.pool, id, round === 2 ? {} : { cache })).path);
+      } else {
+        for (const r of await refreshHunts(one.api.pool, ids, cache)) paths.add('outcome' in r ? r.outcome.path : String(r.error));
+      }
     }
     expect([...paths]).to.deep.equal(['incremental']);
 
@@ -114,6 +120,36 @@ describe('incremental refresh', () => {
       // timer, may be republished).
       await refreshHunt(one.api.pool, id, { full: true });
       expect(await stored(id), slugs[i]).to.deep.equal(incremental);
+    }
+  });
+
+  it('refreshes several hunts in one publish, leaving a hunt another worker is refreshing to it', async () => {
+    const slugs = ['batch-a', 'batch-b', 'batch-c'];
+    const hunts = await Promise.all(slugs.map((slug) => createHunt(a, slug, [{ answers: ['flint'], points: 4 }])));
+    const ids = await Promise.all(slugs.map(huntIdOf));
+    const cache = new PublishedStateCache();
+    for (const id of ids) await refreshHunt(one.api.pool, id, { cache });
+    const player = await registerPlayer(a, 'batch_runner');
+    for (const [i, slug] of slugs.entries()) await answer(a, slug, hunts[i]!.clues[0]!.id, player.token, 'flint');
+    const seqBefore = Number((await pool.query('select max(published_seq) as seq from snapshot_documents')).rows[0].seq);
+
+    // Another worker holds batch-c.
+    const results = await withHuntLock(pool, ids[2]!, () => refreshHunts(one.api.pool, ids, cache));
+    expect(results.map((r) => ('outcome' in r ? r.outcome.path : r.error))).to.deep.equal(['incremental', 'incremental', 'busy']);
+    const { rows } = await pool.query<{ hunt_id: string; published_seq: string }>(
+      'select distinct hunt_id, published_seq from snapshot_documents where hunt_id = any($1) and published_seq > $2', [ids, seqBefore]);
+    expect(rows.map((r) => r.hunt_id).sort(), 'the two free hunts, published').to.deep.equal([ids[0], ids[1]].sort());
+    expect(new Set(rows.map((r) => r.published_seq)).size, 'in one publish').to.equal(1);
+    expect([await unpublishedChanges(pool, ids[0]), await unpublishedChanges(pool, ids[1]), await unpublishedChanges(pool, ids[2])])
+      .to.deep.equal([0, 0, 1]); // batch-c's find waits for its own refresh
+
+    const [last] = await refreshHunts(one.api.pool, [ids[2]!], cache);
+    expect(last && 'outcome' in last && last.outcome.path).to.equal('incremental');
+    for (const [client, slug] of [[a, 'batch-a'], [b, 'batch-c']] as const) {
+      await eventually(async () => {
+        const res = await client.get(`/v1/hunts/${slug}/leaderboard`);
+        return res.body.total === 1 && res.body.entries[0].playerId === player.id ? res.body : undefined;
+      }, `${slug} served with the find`);
     }
   });
 

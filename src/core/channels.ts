@@ -18,8 +18,8 @@ export const SNAPSHOT_CHANNEL = 'the_snapshots';
 export interface PublishNotice {
   /** snapshot_publish_seq of the publish; readers fetch every row above what they have. */
   seq: number;
-  /** The hunt republished, or null for the hunts index alone. */
-  hunt: string | null;
+  /** Slugs of the hunts republished (empty: the hunts index alone). */
+  hunts: string[];
   /** Documents written (changed or withdrawn) by this publish. */
   changed: number;
   /** How long the refresh that produced this publish took, in milliseconds. */

@@ -5,36 +5,50 @@ import type { Client, Pool } from '../core/db.ts';
 
 const HUNT_LOCK_CLASS = 0x7468_6503;
 
-/** What withHuntLock returns when told not to wait and another session holds the hunt. */
-export const HUNT_BUSY = Symbol('hunt busy');
-
-/**
- * Runs fn holding the hunt's lock. `wait: false` returns HUNT_BUSY at once when another session
- * (another worker) is refreshing the hunt, instead of queueing behind it.
- */
-export function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: Client) => Promise<T>): Promise<T>;
-export function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: Client) => Promise<T>, opts: { wait: boolean }): Promise<T | typeof HUNT_BUSY>;
-export async function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: Client) => Promise<T>, opts: { wait?: boolean } = {}): Promise<T | typeof HUNT_BUSY> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    if (opts.wait === false) {
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [HUNT_LOCK_CLASS, huntId]);
-      if (!rows[0]?.locked) return HUNT_BUSY;
-    } else {
-      await client.query('select pg_advisory_lock($1, hashtext($2))', [HUNT_LOCK_CLASS, huntId]);
-    }
+/** Runs fn holding the hunt's lock, waiting for another session (another worker) to release it. */
+export async function withHuntLock<T>(pool: Pool, huntId: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  return withConnection(pool, async (client) => {
+    await client.query('select pg_advisory_lock($1, hashtext($2))', [HUNT_LOCK_CLASS, huntId]);
     try {
       return await fn(client);
     } finally {
-      await client.query('select pg_advisory_unlock($1, hashtext($2))', [HUNT_LOCK_CLASS, huntId])
-        .catch((err: Error) => { broken = err; });
+      await client.query('select pg_advisory_unlock($1, hashtext($2))', [HUNT_LOCK_CLASS, huntId]);
     }
+  });
+}
+
+/**
+ * Runs fn holding the locks of those of the hunts no other session holds, taken in one round
+ * trip without waiting: a hunt another worker is refreshing is left to it (it heard the same
+ * NOTIFY and runs again for what came after). fn gets the hunts it holds, in the given order.
+ */
+export async function withFreeHuntLocks<T>(pool: Pool, huntIds: string[], fn: (client: Client, held: string[]) => Promise<T>): Promise<T> {
+  return withConnection(pool, async (client) => {
+    const { rows } = await client.query<{ held: string[] }>(
+      `select coalesce(array_agg(h order by n), '{}') as held
+         from unnest($2::text[]) with ordinality as t(h, n)
+        where pg_try_advisory_lock($1, hashtext(h))`, [HUNT_LOCK_CLASS, huntIds]);
+    const held = rows[0]!.held;
+    try {
+      return await fn(client, held);
+    } finally {
+      if (held.length > 0) {
+        await client.query('select count(pg_advisory_unlock($1, hashtext(h))) from unnest($2::text[]) as h', [HUNT_LOCK_CLASS, held]);
+      }
+    }
+  });
+}
+
+async function withConnection<T>(pool: Pool, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await fn(client);
   } catch (err) {
-    broken ??= err as Error;
+    broken = err as Error;
     throw err;
   } finally {
-    // A connection that may still hold the lock (or sits in a failed transaction) is discarded.
+    // A connection that may still hold a lock (or sits in a failed transaction) is discarded.
     client.release(broken);
   }
 }

@@ -44,7 +44,7 @@ export class HuntsIndexPublisher {
         return prepared.writes.length > 0 ? writePublish(client, await beginPublish(client), prepared) : undefined;
       });
       if (published) {
-        await notifyReaders(client, { seq: published.seq, hunt: null, changed: published.changed, refreshMs: performance.now() - started, answers: [] });
+        await notifyReaders(client, { seq: published.seq, hunts: [], changed: published.changed, refreshMs: performance.now() - started, answers: [] });
       }
     } catch (err) {
       this.stale = true; // tried again at the next tick

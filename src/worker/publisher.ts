@@ -140,10 +140,16 @@ export function draftedKeys(docs: HuntDocuments): string[] {
   return [docs.detail.key, docs.board.head.key, ...docs.board.pages.map((d) => d.key), ...docs.progress.map((d) => d.key)];
 }
 
-// What the hunts index shows of a hunt; only a real change rewrites the row (and the index).
-const UPSERT_LISTING = `insert into hunt_publications
+// What the hunts index shows of hunts (one row per element of the arrays $n..$n+8); only a real
+// change rewrites a row (and the index). Returns the hunt ids whose listing changed.
+function upsertListingsSql(n: number): string {
+  const [id, slug, title, status, starts, ends, created, clues, players] = Array.from({ length: 9 }, (_, i) => `$${n + i}`);
+  return `insert into hunt_publications
          (hunt_id, published_at, slug, title, status, starts_at, ends_at, created_at, clue_count, player_count)
-       values ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7, $8, $9)
+       select id, clock_timestamp(), slug, title, status::hunt_status, starts_at, ends_at, created_at, clue_count, player_count
+         from unnest(${id}::uuid[], ${slug}::text[], ${title}::text[], ${status}::text[], ${starts}::timestamptz[],
+                     ${ends}::timestamptz[], ${created}::timestamptz[], ${clues}::integer[], ${players}::integer[])
+           as t(id, slug, title, status, starts_at, ends_at, created_at, clue_count, player_count)
        on conflict (hunt_id) do update set published_at = excluded.published_at,
          slug = excluded.slug, title = excluded.title, status = excluded.status,
          starts_at = excluded.starts_at, ends_at = excluded.ends_at, created_at = excluded.created_at,
@@ -152,11 +158,15 @@ const UPSERT_LISTING = `insert into hunt_publications
               hunt_publications.ends_at, hunt_publications.created_at, hunt_publications.clue_count, hunt_publications.player_count)
              is distinct from
              (excluded.slug, excluded.title, excluded.status, excluded.starts_at,
-              excluded.ends_at, excluded.created_at, excluded.clue_count, excluded.player_count)`;
+              excluded.ends_at, excluded.created_at, excluded.clue_count, excluded.player_count)
+       returning hunt_id`;
+}
 
-function listingParams(hunt: HuntRow, docs: HuntDocuments): unknown[] {
-  const { clueCount, playerCount } = docs.detail.content;
-  return [hunt.id, hunt.slug, hunt.title, hunt.status, hunt.starts_at, hunt.ends_at, hunt.created_at, clueCount, playerCount];
+function listingColumns(listed: { hunt: HuntRow; docs: HuntDocuments }[]): unknown[] {
+  const column = <T>(f: (x: { hunt: HuntRow; docs: HuntDocuments }) => T) => listed.map(f);
+  return [column((x) => x.hunt.id), column((x) => x.hunt.slug), column((x) => x.hunt.title), column((x) => x.hunt.status),
+    column((x) => x.hunt.starts_at), column((x) => x.hunt.ends_at), column((x) => x.hunt.created_at),
+    column((x) => x.docs.detail.content.clueCount), column((x) => x.docs.detail.content.playerCount)];
 }
 
 /**
@@ -170,32 +180,38 @@ export async function prepareHuntPublish(
   const existing = await existingDocs(tx, scope === 'drafted' ? { keys: draftedKeys(docs!) } : { huntId: hunt.id });
   const { writes, withdrawn } = draftPublish(hunt.id, docs, existing, scope);
   const listingChanged = docs
-    ? (await tx.query(UPSERT_LISTING, listingParams(hunt, docs))).rowCount === 1
+    ? (await tx.query(upsertListingsSql(1), listingColumns([{ hunt, docs }]))).rowCount === 1
     : ((await tx.query('delete from hunt_publications where hunt_id = $1', [hunt.id])).rowCount ?? 0) > 0;
   return { writes, withdrawn, listingChanged };
 }
 
+/** One hunt's part of an incremental publish. */
+export interface IncrementalPublish { hunt: HuntRow; docs: HuntDocuments; writes: Write[]; changeIds: string[] }
+
 /**
- * The incremental publish as one statement, so one round trip and its own transaction: consume
- * the change rows, update the listing, then under the publish lock take a sequence number and
- * write the documents. Every refresh step a busy machine must schedule costs milliseconds, and the
- * publish lock is held only as long as this statement's commit. Readers are notified after it.
+ * Incremental publishes of several hunts as one statement, so one round trip, one transaction and
+ * one commit for them all: consume the change rows, update the listings, then under the publish
+ * lock take one sequence number and write the documents. Every step a busy machine must schedule
+ * costs milliseconds, and the publish lock is held only as long as this statement's commit.
+ * Readers are notified after it.
  */
 export async function publishIncremental(
-  db: Queryable, hunt: HuntRow, docs: HuntDocuments, writes: Write[], changeIds: string[], notice: Omit<PublishNotice, 'seq' | 'changed'>,
-): Promise<PublishResult> {
+  db: Queryable, hunts: IncrementalPublish[], notice: Omit<PublishNotice, 'seq' | 'changed'>,
+): Promise<PublishResult & { listingsChanged: Set<string> }> {
+  const writes = hunts.flatMap((h) => h.writes);
   // Named: prepared once per connection, planned once.
-  const { rows: [row] } = await db.query<{ seq: number | null; listing_changed: boolean }>({ name: 'publish-incremental', text:
-    `with consumed as (delete from read_model_changes where id = any($10::bigint[])),
-     listing as (${UPSERT_LISTING} returning 1),
+  const { rows: [row] } = await db.query<{ seq: number | null; listings_changed: string[] }>({ name: 'publish-incremental', text:
+    `with consumed as (delete from read_model_changes where id = any($1::bigint[])),
+     listing as (${upsertListingsSql(2)}),
      publish as (select nextval('snapshot_publish_seq') as seq
                    from (select pg_advisory_xact_lock($11)) as locked where $12::int > 0),
      written as (${insertDocumentsSql('(select seq from publish)', '$13', 14)})
-     select (select seq from publish) as seq, exists(select from listing) as listing_changed`,
-    values: [...listingParams(hunt, docs), changeIds, PUBLISH_LOCK, writes.length, FORMAT_VERSION, ...writeColumns(writes)] });
+     select (select seq from publish) as seq, array(select hunt_id::text from listing) as listings_changed`,
+    values: [hunts.flatMap((h) => h.changeIds), ...listingColumns(hunts), PUBLISH_LOCK, writes.length, FORMAT_VERSION, ...writeColumns(writes)] });
   if (row!.seq !== null) await notifyReaders(db, { ...notice, seq: row!.seq, changed: writes.length });
+  const listingsChanged = new Set(row!.listings_changed);
   return {
-    seq: row!.seq ?? 0, changed: writes.length, withdrawn: 0, listingChanged: row!.listing_changed,
+    seq: row!.seq ?? 0, changed: writes.length, withdrawn: 0, listingChanged: listingsChanged.size > 0, listingsChanged,
     versions: new Map(writes.map((w) => [w.key, w.version])),
   };
 }

@@ -178,39 +178,47 @@ const INCREMENTAL_READS = {
 } as const;
 const PREPARED = Symbol('incremental reads prepared');
 
+/** A hunt an incremental refresh from memory reads: `slug` and `publishedTotal` as the worker last published them. */
+export interface IncrementalTarget { huntId: string; slug: string; publishedTotal: number }
+
+const READS_PER_HUNT = 6;
+
 /**
- * The reads of an incremental refresh in one round trip: a REPEATABLE READ transaction of
- * EXECUTEs sent as one multi-statement query (the simple protocol takes no parameters, so the
- * values are quoted literals: the hunt id is a checked UUID, the keys are escaped). `slug` and
- * `publishedTotal` are what the worker last published for the hunt.
+ * The reads of incremental refreshes of several hunts in one round trip: one REPEATABLE READ
+ * transaction of EXECUTEs sent as one multi-statement query (the simple protocol takes no
+ * parameters, so the values are quoted literals: hunt ids are checked UUIDs, keys are escaped).
  */
-export async function loadIncrementalInputs(db: Client, huntId: string, slug: string, publishedTotal: number): Promise<IncrementalInputs> {
-  if (!UUID.test(huntId)) throw new Error(`not a hunt id: ${huntId}`);
+export async function loadIncrementalInputs(db: Client, targets: IncrementalTarget[]): Promise<IncrementalInputs[]> {
+  if (targets.length === 0) return [];
+  for (const t of targets) if (!UUID.test(t.huntId)) throw new Error(`not a hunt id: ${t.huntId}`);
   const connection = db as Client & { [PREPARED]?: boolean };
   if (!connection[PREPARED]) {
     await db.query(Object.entries(INCREMENTAL_READS).map(([name, [types, sql]]) => `prepare ${name} (${types}) as ${sql}`).join(';\n'));
     connection[PREPARED] = true;
   }
-  const id = `'${huntId}'`;
   const text = (value: string) => db.escapeLiteral(value);
-  const results = await db.query([
-    'begin isolation level repeatable read read only',
-    `execute incr_dirty(${id})`,
-    `execute incr_hunt(${id})`,
-    `execute incr_changes(${id})`,
-    `execute incr_players(${id})`,
-    `execute incr_visible(${id})`,
-    `execute incr_existing(${id}, ${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}, ` +
-      `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION})`,
-    'commit',
-  ].join(';\n')) as unknown as { rows: unknown[] }[];
-  const rows = <T>(i: number) => results[i]!.rows as T[];
-  return {
-    dirty: rows(1).length > 0,
-    hunt: rows<HuntRow>(2)[0],
-    changes: rows<ChangeRow>(3),
-    players: rows<ChangedPlayerRow>(4),
-    visiblePlayers: rows<{ n: number }>(5)[0]?.n ?? 0,
-    existing: rows<IncrementalInputs['existing'][number]>(6),
-  };
+  const statements = targets.flatMap(({ huntId, slug, publishedTotal }) => {
+    const id = `'${huntId}'`;
+    return [
+      `execute incr_dirty(${id})`,
+      `execute incr_hunt(${id})`,
+      `execute incr_changes(${id})`,
+      `execute incr_players(${id})`,
+      `execute incr_visible(${id})`,
+      `execute incr_existing(${id}, ${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}, ` +
+        `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION})`,
+    ];
+  });
+  const results = await db.query(['begin isolation level repeatable read read only', ...statements, 'commit'].join(';\n')) as unknown as { rows: unknown[] }[];
+  return targets.map((_, t) => {
+    const rows = <T>(i: number) => results[1 + t * READS_PER_HUNT + i]!.rows as T[];
+    return {
+      dirty: rows(0).length > 0,
+      hunt: rows<HuntRow>(1)[0],
+      changes: rows<ChangeRow>(2),
+      players: rows<ChangedPlayerRow>(3),
+      visiblePlayers: rows<{ n: number }>(4)[0]?.n ?? 0,
+      existing: rows<IncrementalInputs['existing'][number]>(5),
+    };
+  });
 }

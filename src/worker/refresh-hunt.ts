@@ -7,22 +7,29 @@ import type { Client, Pool } from '../core/db.ts';
 import { maybeOne } from '../core/db.ts';
 import { summarizeAnswerTimes } from '../core/channels.ts';
 import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
-import { HUNT_BUSY, inSnapshot, inTransaction, withHuntLock } from './hunt-lock.ts';
+import { inSnapshot, inTransaction, withFreeHuntLocks, withHuntLock } from './hunt-lock.ts';
 import { applyChanges } from './incremental-update.ts';
 import {
   beginPublish, draftPublish, notifyReaders, prepareHuntPublish, prepareHuntsIndex, publishIncremental, writePublish,
+  type IncrementalPublish,
 } from './publisher.ts';
 import type { CachedState, PublishedStateCache } from './published-state-cache.ts';
 import {
   countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadIncrementalInputs, loadPublishedState,
-  loadPublishedVersions, type ChangeRow,
+  loadPublishedVersions, type ChangeRow, type HuntRow,
 } from './read-model-rows.ts';
 import { docKeys } from '../core/documents.ts';
 
-/** 'busy': not run, another worker is refreshing the hunt (only when told not to wait). */
+/** 'busy': not run, another worker is refreshing the hunt (refreshHunts only: it does not wait). */
 export type RefreshPath = 'full' | 'incremental' | 'none' | 'busy';
 
 const MAX_INCREMENTAL_CHANGES = 5000;
+
+/**
+ * Hunts refreshHunts takes at once: bounded so that the batch's publish notice (a slug per hunt
+ * beside up to 200 answer times) stays under NOTIFY's 8000 bytes.
+ */
+export const MAX_BATCH = 32;
 
 export interface RefreshOutcome {
   huntId: string;
@@ -42,117 +49,163 @@ export interface RefreshOptions {
   full?: boolean;
   /** The worker's memory of what it last published (optional: without it, the pages are read). */
   cache?: PublishedStateCache;
-  /** false: return path 'busy' at once when another worker holds the hunt, rather than wait for it. */
-  wait?: boolean;
 }
 
+/** One hunt's part of refreshHunts: its outcome, or the error that failed its refresh. */
+export type HuntRefresh = { huntId: string; outcome: RefreshOutcome } | { huntId: string; error: unknown };
+
+/** Refreshes one hunt, waiting for another worker's refresh of it to end first (admin requests, tests). */
 export async function refreshHunt(pool: Pool, huntId: string, opts: RefreshOptions = {}): Promise<RefreshOutcome> {
   const started = performance.now();
-  const outcome = await withHuntLock(pool, huntId, async (client) => {
+  return withHuntLock(pool, huntId, async (client) => {
     const remembered = opts.full ? undefined : opts.cache?.peek(huntId);
-    if (remembered) {
-      const fast = await refreshFromMemory(client, huntId, remembered, opts.cache!, started);
-      if (fast) return fast;
-    }
-    // One snapshot for every read: the documents agree with each other, and the change rows read
-    // here are exactly the ones the documents include. A change committed after it stays for the
-    // next refresh; a dirty mark made after it bumps the generation and keeps the hunt dirty.
-    const read = await inSnapshot(client, async () => {
-      const dirty = await maybeOne<{ generation: number; snapshot_at: Date }>(client,
-        'select generation, now() as snapshot_at from dirty_hunts where hunt_id = $1', [huntId]);
-      const hunt = await loadHunt(client, huntId);
-      if (!hunt) return undefined;
-      const changes = await loadChanges(client, huntId);
-      if (hunt.status === 'draft') return { dirty, hunt, changes, docs: null, versions: undefined, path: 'full' as const };
-      const versions = await loadPublishedVersions(client, hunt);
-      // A backlog this large (a worker that was down for long) is cheaper to rebuild than to apply.
-      if (!dirty && !opts.full && changes.length <= MAX_INCREMENTAL_CHANGES) {
-        if (changes.length === 0) return { dirty, hunt, changes, docs: null, versions, path: 'none' as const };
-        const published = opts.cache?.get(huntId, versions) ?? await loadPublishedState(client, hunt);
-        if (published) {
-          const players = await loadChangedPlayers(client, huntId, [...new Set(changes.map((c) => c.player_id))]);
-          const docs = applyChanges(hunt, published, changes, players, await countVisiblePlayers(client, huntId));
-          return { dirty, hunt, changes, docs, versions, path: 'incremental' as const };
-        }
-      }
-      const docs: HuntDocuments = buildHuntDocuments(await loadHuntRows(client, hunt));
-      return { dirty, hunt, changes, docs, versions, path: 'full' as const };
-    });
-    const done = (path: RefreshPath, slug: string | null, documentsChanged = 0, changesPublished = 0, indexStale = false): RefreshOutcome =>
-      ({ huntId, slug, path, documentsChanged, changesPublished, indexStale, durationMs: performance.now() - started });
-    if (!read) return done('none', null);
-    const { dirty, hunt, changes, docs, versions, path } = read;
-    if (path === 'none') return done('none', hunt.slug);
-
-    const committed = await inTransaction(client, async () => {
-      // Everything but the writes first: the publish lock (one publish at a time, everywhere) is
-      // held only for the writes and the commit.
-      const prepared = await prepareHuntPublish(client, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
-      await consume(client, huntId, changes, dirty);
-      // The full path republishes the index at once (a diff by hash: unchanged, it writes nothing;
-      // it also repairs a lost index). The incremental path leaves it to HuntsIndexPublisher.
-      const preparedIndex = path === 'full' ? await prepareHuntsIndex(client) : undefined;
-      const seq = await beginPublish(client);
-      const result = await writePublish(client, seq, prepared);
-      const index = preparedIndex && await writePublish(client, seq, preparedIndex);
-      const changed = result.changed + (index?.changed ?? 0);
-      const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
-      const notice = changed === 0 ? undefined
-        : { seq, hunt: hunt.slug, changed, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered) };
-      return { outcome: done(path, hunt.slug, changed, changes.length, !index && result.listingChanged), versions: result.versions, notice };
-    });
-    if (committed.notice) await notifyReaders(client, committed.notice);
-    // Committed: remember what is now published, at the versions it was published as.
-    if (opts.cache && docs && versions) {
-      opts.cache.set(huntId, {
-        detailVersion: committed.versions.get(docKeys.hunt(hunt.slug)) ?? versions.detail,
-        headVersion: committed.versions.get(docKeys.leaderboard(hunt.slug)) ?? versions.head,
-        state: { detail: docs.detail.content, entries: docs.entries },
-      });
-    } else {
-      opts.cache?.forget(huntId);
-    }
-    return committed.outcome;
-  }, { wait: opts.wait ?? true });
-  if (outcome !== HUNT_BUSY) return outcome;
-  return { huntId, slug: null, path: 'busy', documentsChanged: 0, changesPublished: 0, indexStale: false, durationMs: performance.now() - started };
+    const fast = remembered && (await refreshFromMemory(client, [{ huntId, remembered }], opts.cache!, started)).get(huntId);
+    return fast ?? refreshHeld(client, huntId, opts, started);
+  });
 }
 
 /**
- * The common case, in three round trips: one read (loadIncrementalInputs), one publishing
- * statement (publishIncremental), and no pages read, since the worker remembers what it last
- * published. Undefined when that memory is out of date or the hunt needs the full path: the
- * caller then takes the general way.
+ * Refreshes up to MAX_BATCH hunts on one connection, skipping (path 'busy') those another worker
+ * is refreshing. Those the worker remembers go through the fast path together: one read, one
+ * publish, one commit and one notice for them all, so the database's cost per refresh falls as
+ * the load rises and batches grow. The others take the general path one by one. Throws when the
+ * batch as a whole failed; a hunt's own failure on the general path is its entry's error.
+ */
+export async function refreshHunts(pool: Pool, huntIds: string[], cache: PublishedStateCache): Promise<HuntRefresh[]> {
+  if (huntIds.length > MAX_BATCH) throw new Error(`at most ${MAX_BATCH} hunts per batch, got ${huntIds.length}`);
+  const started = performance.now();
+  return withFreeHuntLocks(pool, huntIds, async (client, held) => {
+    const remembered = held.flatMap((huntId) => {
+      const state = cache.peek(huntId);
+      return state ? [{ huntId, remembered: state }] : [];
+    });
+    const fast = await refreshFromMemory(client, remembered, cache, started);
+    const results: HuntRefresh[] = [];
+    for (const huntId of huntIds) {
+      if (!held.includes(huntId)) {
+        results.push({ huntId, outcome: { huntId, slug: null, path: 'busy', documentsChanged: 0, changesPublished: 0, indexStale: false, durationMs: performance.now() - started } });
+        continue;
+      }
+      try {
+        results.push({ huntId, outcome: fast.get(huntId) ?? await refreshHeld(client, huntId, { cache }, started) });
+      } catch (error) {
+        results.push({ huntId, error });
+      }
+    }
+    return results;
+  });
+}
+
+/** The general path, under the hunt's lock: reads in one snapshot, publishes in one transaction. */
+async function refreshHeld(client: Client, huntId: string, opts: RefreshOptions, started: number): Promise<RefreshOutcome> {
+  // One snapshot for every read: the documents agree with each other, and the change rows read
+  // here are exactly the ones the documents include. A change committed after it stays for the
+  // next refresh; a dirty mark made after it bumps the generation and keeps the hunt dirty.
+  const read = await inSnapshot(client, async () => {
+    const dirty = await maybeOne<{ generation: number; snapshot_at: Date }>(client,
+      'select generation, now() as snapshot_at from dirty_hunts where hunt_id = $1', [huntId]);
+    const hunt = await loadHunt(client, huntId);
+    if (!hunt) return undefined;
+    const changes = await loadChanges(client, huntId);
+    if (hunt.status === 'draft') return { dirty, hunt, changes, docs: null, versions: undefined, path: 'full' as const };
+    const versions = await loadPublishedVersions(client, hunt);
+    // A backlog this large (a worker that was down for long) is cheaper to rebuild than to apply.
+    if (!dirty && !opts.full && changes.length <= MAX_INCREMENTAL_CHANGES) {
+      if (changes.length === 0) return { dirty, hunt, changes, docs: null, versions, path: 'none' as const };
+      const published = opts.cache?.get(huntId, versions) ?? await loadPublishedState(client, hunt);
+      if (published) {
+        const players = await loadChangedPlayers(client, huntId, [...new Set(changes.map((c) => c.player_id))]);
+        const docs = applyChanges(hunt, published, changes, players, await countVisiblePlayers(client, huntId));
+        return { dirty, hunt, changes, docs, versions, path: 'incremental' as const };
+      }
+    }
+    const docs: HuntDocuments = buildHuntDocuments(await loadHuntRows(client, hunt));
+    return { dirty, hunt, changes, docs, versions, path: 'full' as const };
+  });
+  const done = (path: RefreshPath, slug: string | null, documentsChanged = 0, changesPublished = 0, indexStale = false): RefreshOutcome =>
+    ({ huntId, slug, path, documentsChanged, changesPublished, indexStale, durationMs: performance.now() - started });
+  if (!read) return done('none', null);
+  const { dirty, hunt, changes, docs, versions, path } = read;
+  if (path === 'none') return done('none', hunt.slug);
+
+  const committed = await inTransaction(client, async () => {
+    // Everything but the writes first: the publish lock (one publish at a time, everywhere) is
+    // held only for the writes and the commit.
+    const prepared = await prepareHuntPublish(client, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
+    await consume(client, huntId, changes, dirty);
+    // The full path republishes the index at once (a diff by hash: unchanged, it writes nothing;
+    // it also repairs a lost index). The incremental path leaves it to HuntsIndexPublisher.
+    const preparedIndex = path === 'full' ? await prepareHuntsIndex(client) : undefined;
+    const seq = await beginPublish(client);
+    const result = await writePublish(client, seq, prepared);
+    const index = preparedIndex && await writePublish(client, seq, preparedIndex);
+    const changed = result.changed + (index?.changed ?? 0);
+    const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
+    const notice = changed === 0 ? undefined
+      : { seq, hunts: [hunt.slug], changed, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered) };
+    return { outcome: done(path, hunt.slug, changed, changes.length, !index && result.listingChanged), versions: result.versions, notice };
+  });
+  if (committed.notice) await notifyReaders(client, committed.notice);
+  // Committed: remember what is now published, at the versions it was published as.
+  if (opts.cache && docs && versions) {
+    opts.cache.set(huntId, {
+      detailVersion: committed.versions.get(docKeys.hunt(hunt.slug)) ?? versions.detail,
+      headVersion: committed.versions.get(docKeys.leaderboard(hunt.slug)) ?? versions.head,
+      state: { detail: docs.detail.content, entries: docs.entries },
+    });
+  } else {
+    opts.cache?.forget(huntId);
+  }
+  return committed.outcome;
+}
+
+/**
+ * The common case, in three round trips for any number of hunts: one read (loadIncrementalInputs),
+ * one publishing statement (publishIncremental), one notice, and no pages read, since the worker
+ * remembers what it last published. Hunts absent from the result need the general path: the
+ * memory is out of date, or the hunt needs the full path.
  */
 async function refreshFromMemory(
-  client: Client, huntId: string, remembered: CachedState, cache: PublishedStateCache, started: number,
-): Promise<RefreshOutcome | undefined> {
-  const { state } = remembered;
-  const input = await loadIncrementalInputs(client, huntId, state.detail.slug, state.entries.length);
-  const { hunt, changes } = input;
-  if (!hunt || input.dirty || hunt.status === 'draft' || hunt.slug !== state.detail.slug || changes.length > MAX_INCREMENTAL_CHANGES) return undefined;
-  const version = (key: string) => input.existing.find((e) => e.doc_key === key && e.alive)?.version ?? 0;
-  const detailVersion = version(docKeys.hunt(hunt.slug));
-  const headVersion = version(docKeys.leaderboard(hunt.slug));
-  if (detailVersion !== remembered.detailVersion || headVersion !== remembered.headVersion) return undefined;
-  const outcome = (documentsChanged: number, indexStale: boolean): RefreshOutcome => ({
-    huntId, slug: hunt.slug, path: changes.length === 0 ? 'none' : 'incremental', documentsChanged,
-    changesPublished: changes.length, indexStale, durationMs: performance.now() - started,
-  });
-  if (changes.length === 0) return outcome(0, false);
+  client: Client, targets: { huntId: string; remembered: CachedState }[], cache: PublishedStateCache, started: number,
+): Promise<Map<string, RefreshOutcome>> {
+  const inputs = await loadIncrementalInputs(client, targets.map(({ huntId, remembered: { state } }) =>
+    ({ huntId, slug: state.detail.slug, publishedTotal: state.entries.length })));
+  const outcomes = new Map<string, RefreshOutcome>();
+  const publishes: (IncrementalPublish & { changes: ChangeRow[]; versions: { detail: number; head: number } })[] = [];
+  for (const [i, { huntId, remembered }] of targets.entries()) {
+    const { hunt, changes, existing } = inputs[i]!;
+    const { state } = remembered;
+    if (!hunt || inputs[i]!.dirty || hunt.status === 'draft' || hunt.slug !== state.detail.slug || changes.length > MAX_INCREMENTAL_CHANGES) continue;
+    const version = (key: string) => existing.find((e) => e.doc_key === key && e.alive)?.version ?? 0;
+    const versions = { detail: version(docKeys.hunt(hunt.slug)), head: version(docKeys.leaderboard(hunt.slug)) };
+    if (versions.detail !== remembered.detailVersion || versions.head !== remembered.headVersion) continue;
+    if (changes.length === 0) {
+      outcomes.set(huntId, outcome(hunt, 'none', 0, 0, false, started));
+      continue;
+    }
+    const docs = applyChanges(hunt, state, changes, inputs[i]!.players, inputs[i]!.visiblePlayers);
+    const { writes } = draftPublish(hunt.id, docs, existing, 'drafted');
+    publishes.push({ hunt, docs, writes, changeIds: changes.map((c) => c.id), changes, versions });
+  }
+  if (publishes.length === 0) return outcomes;
 
-  const docs = applyChanges(hunt, state, changes, input.players, input.visiblePlayers);
-  const { writes } = draftPublish(hunt.id, docs, input.existing, 'drafted');
-  const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
-  const result = await publishIncremental(client, hunt, docs, writes, changes.map((c) => c.id), {
-    hunt: hunt.slug, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered),
+  const answered = publishes.flatMap((p) => p.changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime()));
+  const result = await publishIncremental(client, publishes, {
+    hunts: publishes.map((p) => p.hunt.slug), refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered),
   });
-  cache.set(huntId, {
-    detailVersion: result.versions.get(docKeys.hunt(hunt.slug)) ?? detailVersion,
-    headVersion: result.versions.get(docKeys.leaderboard(hunt.slug)) ?? headVersion,
-    state: { detail: docs.detail.content, entries: docs.entries },
-  });
-  return outcome(result.changed, result.listingChanged);
+  for (const { hunt, docs, writes, changes, versions } of publishes) {
+    cache.set(hunt.id, {
+      detailVersion: result.versions.get(docKeys.hunt(hunt.slug)) ?? versions.detail,
+      headVersion: result.versions.get(docKeys.leaderboard(hunt.slug)) ?? versions.head,
+      state: { detail: docs.detail.content, entries: docs.entries },
+    });
+    outcomes.set(hunt.id, outcome(hunt, 'incremental', writes.length, changes.length, result.listingsChanged.has(hunt.id), started));
+  }
+  return outcomes;
+}
+
+function outcome(hunt: HuntRow, path: RefreshPath, documentsChanged: number, changesPublished: number, indexStale: boolean, started: number): RefreshOutcome {
+  return { huntId: hunt.id, slug: hunt.slug, path, documentsChanged, changesPublished, indexStale, durationMs: performance.now() - started };
 }
 
 /** Marks what this publish included as done, in the publishing transaction. */

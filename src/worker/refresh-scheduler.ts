@@ -4,15 +4,18 @@
 //
 // In this process: at most one refresh of a hunt at a time (a request arriving while it runs
 // makes it run once more afterwards, so nothing committed meanwhile waits for the sweep), at most
-// `concurrency` at once, hunts served first come, first served.
-// Across workers: the hunt lock. Requests take it without waiting; a hunt another worker holds is
+// `concurrency` batches at once, hunts served first come, first served. A batch takes every hunt
+// waiting when a slot frees (up to MAX_BATCH) and publishes them together: under light load a
+// batch is one hunt, under heavy load the database's cost per hunt falls as batches grow.
+// Across workers: the hunt lock. Batches take it without waiting; a hunt another worker holds is
 // skipped here, because that worker heard the same NOTIFY while running it and runs it again.
+// An admin's refreshNow runs alone and waits for the lock.
 // Failures retry with back-off. Under all of it, the change rows stay in the database until a
 // publish consumes them, and DirtyTrigger's sweep re-requests whatever is left.
 import type { Pool } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
 import type { PublishedStateCache } from './published-state-cache.ts';
-import { refreshHunt, type RefreshOutcome } from './refresh-hunt.ts';
+import { MAX_BATCH, refreshHunt, refreshHunts, type HuntRefresh, type RefreshOutcome } from './refresh-hunt.ts';
 
 const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 10_000];
 
@@ -36,6 +39,8 @@ export class RefreshScheduler {
   private readonly waiting = new Map<string, Request>();
   /** Hunts refreshing now, with the request that arrived meanwhile (null: none yet). */
   private readonly running = new Map<string, Request | null>();
+  /** Batches and admin refreshes running now. */
+  private slots = 0;
   /** Failures in a row per hunt, and the timer of its next retry. */
   private readonly failures = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
@@ -47,7 +52,7 @@ export class RefreshScheduler {
     this.opts = opts;
   }
 
-  /** Refresh the hunt soon; skipped if another worker is refreshing it. */
+  /** Refresh the hunt soon (in the next batch); skipped if another worker is refreshing it. */
   request(huntId: string): void {
     // A hunt backing off after a failure waits for its retry: its changes are safe in the database.
     if (this.stopped || this.retryTimers.has(huntId)) return;
@@ -69,7 +74,7 @@ export class RefreshScheduler {
     this.waiting.clear();
     for (const key of this.running.keys()) this.running.set(key, null);
     for (const request of dropped) for (const w of request.waiters) w.reject(new Error('refresh scheduler stopped'));
-    if (this.running.size > 0) await new Promise<void>((resolve) => { this.idle = resolve; });
+    if (this.slots > 0) await new Promise<void>((resolve) => { this.idle = resolve; });
   }
 
   private enqueue(huntId: string, request: Request): void {
@@ -84,38 +89,63 @@ export class RefreshScheduler {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running.size < this.opts.concurrency && this.waiting.size > 0) {
-      const [huntId, request] = this.waiting.entries().next().value!;
-      this.waiting.delete(huntId);
-      this.running.set(huntId, null);
-      void this.run(huntId, request);
+    while (!this.stopped && this.slots < this.opts.concurrency && this.waiting.size > 0) {
+      const [first, request] = this.waiting.entries().next().value!;
+      // A waiting admin runs alone; otherwise the batch is every plain request waiting, in order.
+      const taken: [string, Request][] = request.wait ? [[first, request]]
+        : [...this.waiting].filter(([, r]) => !r.wait).slice(0, MAX_BATCH);
+      for (const [huntId] of taken) {
+        this.waiting.delete(huntId);
+        this.running.set(huntId, null);
+      }
+      this.slots++;
+      void (request.wait ? this.runAlone(first, request) : this.runBatch(taken.map(([huntId]) => huntId))).finally(() => {
+        this.slots--;
+        if (this.slots === 0 && this.stopped) this.idle?.();
+        this.pump();
+      });
     }
   }
 
-  private async run(huntId: string, request: Request): Promise<void> {
+  private async runAlone(huntId: string, request: Request): Promise<void> {
     const started = performance.now();
-    let failed = false;
     try {
-      const outcome = await refreshHunt(this.opts.pool, huntId, { cache: this.opts.cache, wait: request.wait });
-      if (outcome.path !== 'busy') {
-        this.failures.delete(huntId);
-        this.opts.onRefreshed?.(outcome, undefined, performance.now() - started);
-      }
+      const outcome = await refreshHunt(this.opts.pool, huntId, { cache: this.opts.cache });
+      this.settle({ huntId, outcome }, performance.now() - started);
       for (const w of request.waiters) w.resolve(outcome);
-    } catch (err) {
-      failed = true;
-      this.opts.onRefreshed?.(undefined, err, performance.now() - started);
-      for (const w of request.waiters) w.reject(err);
-      this.scheduleRetry(huntId, err);
-    } finally {
-      const next = this.running.get(huntId) ?? null;
-      this.running.delete(huntId);
-      // After a failure only a waiting admin goes again now; plain requests wait for the retry.
-      if (next && !this.stopped && (!failed || next.waiters.length > 0)) {
-        this.waiting.set(huntId, merge(this.waiting.get(huntId) ?? null, next));
-      }
-      if (this.running.size === 0 && this.stopped) this.idle?.();
-      this.pump();
+    } catch (error) {
+      this.settle({ huntId, error }, performance.now() - started);
+      for (const w of request.waiters) w.reject(error);
+    }
+  }
+
+  private async runBatch(huntIds: string[]): Promise<void> {
+    const started = performance.now();
+    let results: HuntRefresh[];
+    try {
+      results = await refreshHunts(this.opts.pool, huntIds, this.opts.cache);
+    } catch (error) {
+      results = huntIds.map((huntId) => ({ huntId, error }));
+    }
+    for (const result of results) this.settle(result, performance.now() - started);
+  }
+
+  /** Reports a hunt's refresh, and queues it again if a request arrived while it ran. */
+  private settle(result: HuntRefresh, ms: number): void {
+    const { huntId } = result;
+    const failed = 'error' in result;
+    if (failed) {
+      this.opts.onRefreshed?.(undefined, result.error, ms);
+      this.scheduleRetry(huntId, result.error);
+    } else if (result.outcome.path !== 'busy') {
+      this.failures.delete(huntId);
+      this.opts.onRefreshed?.(result.outcome, undefined, ms);
+    }
+    const next = this.running.get(huntId) ?? null;
+    this.running.delete(huntId);
+    // After a failure only a waiting admin goes again now; plain requests wait for the retry.
+    if (next && !this.stopped && (!failed || next.waiters.length > 0)) {
+      this.waiting.set(huntId, merge(this.waiting.get(huntId) ?? null, next));
     }
   }
 
