@@ -192,11 +192,14 @@ describe('HTTP API contract', () => {
       expect(empty.body.error).to.equal('invalid_body');
     });
 
-    it('answers 404 for an unknown hunt or clue', async () => {
-      expect((await answer(client, 'no-hunt', hunt.clues[0]!.id, player.token, 'x')).status).to.equal(404);
-      const res = await answer(client, 'contract-hunt', '00000000-0000-4000-8000-000000000000', player.token, 'x');
-      expect(res.status).to.equal(404);
-      expect(res.body.error).to.equal('not_found');
+    it('answers 404 for an unknown hunt, a draft hunt or an unknown clue, saying which', async () => {
+      const noHunt = await answer(client, 'no-hunt', hunt.clues[0]!.id, player.token, 'x');
+      expect([noHunt.status, noHunt.body]).to.deep.equal([404, { error: 'not_found', message: 'hunt not found' }]);
+      const draft = await createHunt(client, 'contract-draft', [{ answers: ['x'] }], { status: 'draft' });
+      const drafted = await answer(client, 'contract-draft', draft.clues[0]!.id, player.token, 'x');
+      expect([drafted.status, drafted.body]).to.deep.equal([404, { error: 'not_found', message: 'hunt not found' }]);
+      const noClue = await answer(client, 'contract-hunt', '00000000-0000-4000-8000-000000000000', player.token, 'x');
+      expect([noClue.status, noClue.body]).to.deep.equal([404, { error: 'not_found', message: 'clue not found' }]);
     });
 
     it('reports a wrong answer without points, then a correct one with its points, then alreadyFound', async () => {

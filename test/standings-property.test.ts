@@ -7,7 +7,7 @@ import pg from 'pg';
 import { Client } from './support/client.ts';
 import { seededRandom } from './support/seeded-random.ts';
 import { eventually, startEngine, type Engine } from './support/engine.ts';
-import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
+import { answer, createHunt, registerPlayer, settled } from './support/fixtures.ts';
 import { referenceRanking } from './support/reference-ranking.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
@@ -61,9 +61,9 @@ describe('standings property', function () {
       for (const hunt of hunts) {
         const huntId = (await pool.query('select id from hunts where slug = $1', [hunt.created.slug])).rows[0].id as string;
         const reference = await referenceRanking(pool, huntId);
-        // Settled: nothing dirty for this hunt, and what is served is what the tables say.
+        // Settled: nothing dirty for this hunt, every publish installed, and what is served is what the tables say.
         const served = await eventually(async () => {
-          if (await unpublishedChanges(pool, huntId) > 0) return undefined;
+          if (!await settled(pool, client, huntId)) return undefined;
           const res = await client.get(`/v1/hunts/${hunt.created.slug}/leaderboard?limit=100`);
           return res.body.total === reference.entries.length ? res.body : undefined;
         }, `hunt ${hunt.created.slug} settled`);

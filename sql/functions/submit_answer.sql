@@ -1,17 +1,20 @@
--- One answer in one round trip (a statement is its own transaction): the live check, the guess
--- limits, the attempt, the player's participation and, on the first correct answer, the find, its
--- score event and the change row the incremental refresh publishes; the change row last, so its
--- recorded_at is the end of the transaction. A repeated guess changes nothing.
--- Refusals raise, which rolls everything back: SQLSTATE TH409 the hunt is not live; TH429 a guess
--- limit, with the seconds to wait in DETAIL.
+-- One answer in one round trip (a statement is its own transaction): the hunt and clue by the
+-- request's slug and clue id, the live check, the guess limits, the attempt, the player's
+-- participation and, on the first correct answer, the find, its score event and the change row
+-- the incremental refresh publishes; the change row last, so its recorded_at is the end of the
+-- transaction. A repeated guess changes nothing.
+-- Refusals raise, which rolls everything back: SQLSTATE TH404 no such hunt (or a draft) or clue,
+-- which one in DETAIL; TH409 the hunt is not live; TH429 a guess limit, the seconds to wait in DETAIL.
 create or replace function submit_answer(
-  p_hunt uuid, p_clue uuid, p_player uuid, p_points integer,
+  p_slug text, p_clue uuid, p_player uuid,
   p_key_id text, p_norm_version smallint, p_guess bytea,
   p_free_wrong integer, p_backoff_base float8, p_backoff_max float8, p_max_per_minute integer,
-  out correct boolean, out already_found boolean, out points integer, out found_at timestamptz, out joined boolean)
+  out hunt_id uuid, out correct boolean, out already_found boolean, out points integer, out found_at timestamptz, out joined boolean)
 language plpgsql as $$
+#variable_conflict use_column
 declare
   h record;
+  p_hunt uuid;
   now_at timestamptz;
   minute record;
   wait float8;
@@ -19,7 +22,17 @@ begin
   points := 0;
   joined := false;
   -- A key-share lock on the hunt: an admin ending it (FOR UPDATE) waits for this answer or is seen by it.
-  select status, starts_at, ends_at into h from hunts where id = p_hunt for key share;
+  select hu.id, hu.status, hu.starts_at, hu.ends_at, c.points as clue_points into h
+    from hunts hu left join clues c on c.hunt_id = hu.id and c.id = p_clue
+   where hu.slug = p_slug for key share of hu;
+  if h.id is null or h.status = 'draft' then
+    raise exception 'no such hunt' using errcode = 'TH404', detail = 'hunt';
+  end if;
+  if h.clue_points is null then
+    raise exception 'no such clue' using errcode = 'TH404', detail = 'clue';
+  end if;
+  p_hunt := h.id;
+  hunt_id := h.id;
   now_at := clock_timestamp(); -- after the lock: an admin's end time that we waited for applies
   if h.status is distinct from 'live' or now_at < h.starts_at or now_at >= h.ends_at then
     raise exception 'the hunt is not accepting answers now' using errcode = 'TH409';
@@ -59,15 +72,15 @@ begin
   else
     -- The primary key of finds settles concurrent duplicates: the loser inserts nothing.
     insert into finds as f (player_id, clue_id, hunt_id, points, found_at)
-    values (p_player, p_clue, p_hunt, p_points, clock_timestamp())
+    values (p_player, p_clue, p_hunt, h.clue_points, clock_timestamp())
     on conflict (player_id, clue_id) do nothing
     returning f.found_at into found_at;
     if found_at is null then
       already_found := true;
     else
       insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
-      values (p_hunt, p_player, p_points, 'find', p_clue, found_at);
-      points := p_points;
+      values (p_hunt, p_player, h.clue_points, 'find', p_clue, found_at);
+      points := h.clue_points;
       insert into read_model_changes (hunt_id, player_id, clue_id) values (p_hunt, p_player, p_clue);
       return;
     end if;

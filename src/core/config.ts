@@ -15,7 +15,7 @@ export interface Config {
   /** Secret for the keyed hashes of answers (HMAC-SHA-256). */
   answerHashKey: string | undefined;
   dbPoolMax: number;
-  /** How many hunts one worker process refreshes at the same time. */
+  /** How many refresh batches one worker process runs at the same time. */
   refreshConcurrency: number;
   /** Safety-net full rebuild, once per interval across all workers. */
   fullRebuildIntervalSeconds: number;

@@ -23,5 +23,5 @@ export async function markHuntDirty(tx: Queryable, huntId: string): Promise<void
  * serialize every answer. If this is lost, the worker's sweep still finds the change rows.
  */
 export async function announceChange(db: Queryable, notice: ChangeNotice): Promise<void> {
-  await db.query('select pg_notify($1, $2)', [DIRTY_CHANNEL, JSON.stringify(notice)]);
+  await db.query({ name: 'announce-change', text: 'select pg_notify($1, $2)', values: [DIRTY_CHANNEL, JSON.stringify(notice)] });
 }

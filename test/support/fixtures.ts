@@ -33,3 +33,15 @@ export async function unpublishedChanges(pool: Queryable, huntId?: string): Prom
           + (select count(*) from read_model_changes where $1::uuid is null or hunt_id = $1) as n`, [huntId ?? null]);
   return Number(rows[0]!.n);
 }
+
+/**
+ * Settled: nothing left for the worker (for one hunt, or all) and the API process holding every
+ * publish committed so far. Readers are notified after a publish commits, so "nothing pending" in
+ * the database alone can still be served from the publish before.
+ */
+export async function settled(pool: Queryable, client: Client, huntId?: string): Promise<boolean> {
+  if (await unpublishedChanges(pool, huntId) > 0) return false;
+  const { rows } = await pool.query<{ seq: string | null }>('select max(published_seq) as seq from snapshot_documents');
+  const ready = await client.get('/readyz');
+  return Number(ready.body.snapshots.seq) >= Number(rows[0]!.seq ?? 0);
+}
