@@ -89,7 +89,7 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
     registers: [registry],
     collect() {
       const oldest = new Map<DocumentKind, number>();
-      for (const doc of store.documents.values()) {
+      for (const doc of [...store.documents.values(), ...store.progress.documents()]) {
         const current = oldest.get(doc.kind);
         if (current === undefined || doc.generatedAtMs < current) oldest.set(doc.kind, doc.generatedAtMs);
       }
@@ -102,9 +102,9 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
   });
   new Gauge({
     name: 'treasure_snapshot_documents',
-    help: 'Documents held in memory.',
+    help: 'Documents held in memory (progress documents: those read recently).',
     registers: [registry],
-    collect() { this.set(store.documents.size); },
+    collect() { this.set(store.documents.size + store.progress.size); },
   });
   new Gauge({
     name: 'treasure_database_up',

@@ -114,7 +114,7 @@ export function createApp(ctx: AppContext): express.Express {
     const body = {
       status: ctx.store.loaded ? 'ready' : 'starting',
       database: ctx.store.databaseUp ? 'up' : 'down',
-      snapshots: { documents: ctx.store.documents.size, seq: ctx.store.lastSeq },
+      snapshots: { documents: ctx.store.documents.size, progressHeld: ctx.store.progress.size, seq: ctx.store.lastSeq },
     };
     if (ctx.store.loaded) res.set('cache-control', 'no-store').json(body);
     else res.status(503).set('cache-control', 'no-store').json({ error: 'unavailable', message: 'snapshots are still loading', ...body });

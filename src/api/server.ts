@@ -61,6 +61,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   instrumentPool(pool, registry, config.dbPoolMax);
   const store = new SnapshotStore({
     pool, connectionString: config.databaseUrl, pollIntervalMs: config.snapshotPollIntervalMs, log,
+    progressCacheDocuments: config.progressCacheDocuments,
     events: {
       onNotice: (notice) => metrics.observeNotice(notice),
       // End-to-end staleness: from each accepted answer's commit to its first document in memory here.

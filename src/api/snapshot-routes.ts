@@ -1,14 +1,18 @@
-// The public read routes, answered from memory on node:http directly: no express, no database.
-// This is the hot path (a thousand players polling a leaderboard), so it does only a URL split,
-// a Map lookup and a write of bytes that were serialized by the worker.
+// The public read routes, answered from memory on node:http directly: no express, and no database
+// but for a player's progress not read recently (one primary-key lookup, then held). This is the
+// hot path (a thousand players polling a leaderboard), so it does only a URL split, a Map lookup
+// and a write of bytes that were serialized by the worker.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   LEADERBOARD_PAGE_SIZE, docKeys, etagFor, leaderboardBody, serialize,
   type ProgressContent, type ProgressFind, type ProgressView, type Stamp,
 } from '../core/documents.ts';
+import { isConnectionError } from '../core/db.ts';
 import { ApiError, notFound, sendError, unavailable } from './api-error.ts';
 import type { PlayerDirectory } from './player-directory.ts';
-import { ownedBuffer, type ServedBoard, type ServedDocument, type SnapshotStore } from './snapshot-store.ts';
+import type { HeldProgress } from './progress-cache.ts';
+import { ownedBuffer, type ServedDocument } from './served-document.ts';
+import type { ServedBoard, SnapshotStore } from './snapshot-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LIMIT = 100;
@@ -50,8 +54,8 @@ function decode(part: string): string {
 }
 
 /**
- * Answers a snapshot route. Returns a promise only for the rare path that must ask the database
- * (a player with no finds yet); everything else completes synchronously.
+ * Answers a snapshot route. Returns a promise only for the paths that must ask the database (a
+ * player's progress not held, a player with no finds yet); everything else completes synchronously.
  */
 export function serveSnapshot(
   ctx: SnapshotContext, req: IncomingMessage, res: ServerResponse,
@@ -135,9 +139,11 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     if (!UUID.test(playerId)) throw new ApiError(400, 'invalid_query', 'playerId must be a UUID');
     playerId = playerId.toLowerCase();
     const key = docKeys.progress(slug, playerId);
-    const doc = store.get(key);
+    let held = store.progress.get(key);
+    ctx.onLookup(held !== undefined);
+    held ??= await fetchProgress(store, key);
+    const doc = held.body === null ? undefined : held as ServedDocument;
     const unpublished = store.unpublished.get(key);
-    ctx.onLookup(doc !== undefined);
     if (doc && !unpublished) return send(req, res, rankedProgress(doc, board, playerId), !store.databaseUp);
     // Finds not published yet (the player's own answers, just accepted), or no find at all.
     const handle = doc ? undefined : unpublished?.[0]?.handle ?? await ctx.players.handleOf(playerId);
@@ -146,7 +152,9 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
       ? JSON.parse(doc.body.toString('utf8')) as ProgressContent & Stamp
       : { playerId, handle: handle!, points: 0, cluesFound: 0, finds: [], version: 0, generatedAt: board.generatedAt };
     const { version, generatedAt, ...content } = stored;
-    const extra = unpublished ?? [];
+    // A find heard of after the publish that includes it was read here is not shown twice.
+    const published = new Set(content.finds.map((f) => f.clueId));
+    const extra = (unpublished ?? []).filter((f) => !published.has(f.clueId));
     const finds: ProgressFind[] = [...content.finds, ...extra.map(({ clueId, foundAt, points }) => ({ clueId, foundAt, points }))]
       .sort((a, b) => (a.foundAt < b.foundAt ? -1 : a.foundAt > b.foundAt ? 1 : 0));
     const view: ProgressView = {
@@ -166,6 +174,16 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     }, !store.databaseUp);
   } catch (err) {
     if (err instanceof ApiError) return sendError(res, err);
+    throw err;
+  }
+}
+
+/** A progress document not held: one primary-key lookup. */
+async function fetchProgress(store: SnapshotStore, key: string): Promise<HeldProgress> {
+  try {
+    return await store.progress.fetch(key);
+  } catch (err) {
+    if (isConnectionError(err)) throw unavailable('the database is unreachable; progress not read recently cannot be served now');
     throw err;
   }
 }

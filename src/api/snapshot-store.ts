@@ -1,24 +1,17 @@
-// The API's copy of every published document, in memory. Loaded at start, then kept current by
+// The API's copy of the published documents, in memory: every one, but players' progress, of
+// which it holds those recently read (progress-cache.ts). Loaded at start, then kept current by
 // the worker's NOTIFY (with a periodic poll as the net under it). Each reload applies the rows of
 // whole publishes in one synchronous step, so a request sees the documents before or after a
 // publish, never a mix.
 import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
 import {
-  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, etagFor,
-  type DocumentKind, type LeaderboardEntry, type LeaderboardHead, type ProgressFind,
+  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, type LeaderboardEntry, type LeaderboardHead, type ProgressFind,
 } from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
-
-export interface ServedDocument {
-  key: string;
-  kind: DocumentKind;
-  version: number;
-  etag: string;
-  body: Buffer;
-  generatedAtMs: number;
-}
+import { ProgressCache, findsOf } from './progress-cache.ts';
+import { servedDocument, type DocumentRow, type ServedDocument } from './served-document.ts';
 
 /**
  * A hunt's leaderboard as served: its head's stamp, its pages as stored (bare JSON arrays), and
@@ -38,17 +31,6 @@ export interface ServedBoard {
   responses: Map<number, { etag: string; version: number; generatedAtMs: number; body: Buffer }>;
 }
 
-/**
- * Bytes that live as long as their document: in an allocation of their own. Buffer.from would cut
- * small ones from Node's shared 8 KB pool, and one surviving document would keep a whole slab of
- * replaced ones alive.
- */
-export function ownedBuffer(text: string): Buffer {
-  const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  buffer.write(text, 'utf8');
-  return buffer;
-}
-
 /** A find this process heard of (its own answer, or another process's NOTIFY) but whose progress is not published yet. */
 export interface UnpublishedFind extends ProgressFind { handle: string; heardAt: number }
 
@@ -59,18 +41,19 @@ const UNPUBLISHED_TTL_MS = 10 * 60_000;
 /** Rows per round trip when loading (a chunk always ends at a publish boundary, so may hold more). */
 const DEFAULT_LOAD_CHUNK_ROWS = 5000;
 
-interface DocumentRow {
-  doc_key: string; kind: DocumentKind; version: number; body: string | null; generated_at: Date; published_seq: number;
-}
-
 export interface StoreEvents {
   onNotice?: (notice: PublishNotice) => void;
   /** A publish announced by NOTIFY is now installed in memory. */
   onPublishInstalled?: (notice: PublishNotice) => void;
 }
 
+/** Progress documents held by default (PROGRESS_CACHE_DOCUMENTS). */
+export const DEFAULT_PROGRESS_CACHE_DOCUMENTS = 20_000;
+
 export class SnapshotStore {
+  /** Every published document but progress. */
   readonly documents = new Map<string, ServedDocument>();
+  readonly progress: ProgressCache;
   readonly boards = new Map<string, ServedBoard>();
   /** By progress document key. */
   readonly unpublished = new Map<string, UnpublishedFind[]>();
@@ -91,8 +74,12 @@ export class SnapshotStore {
   private readonly log: Logger;
   private readonly events: StoreEvents;
 
-  constructor(opts: { pool: Pool; connectionString: string; pollIntervalMs: number; log: Logger; events?: StoreEvents; loadChunkRows?: number }) {
+  constructor(opts: {
+    pool: Pool; connectionString: string; pollIntervalMs: number; log: Logger; events?: StoreEvents; loadChunkRows?: number;
+    progressCacheDocuments?: number;
+  }) {
     this.pool = opts.pool;
+    this.progress = new ProgressCache(opts.pool, opts.progressCacheDocuments ?? DEFAULT_PROGRESS_CACHE_DOCUMENTS);
     this.loadChunkRows = opts.loadChunkRows ?? DEFAULT_LOAD_CHUNK_ROWS;
     this.pollIntervalMs = opts.pollIntervalMs;
     this.log = opts.log;
@@ -137,17 +124,12 @@ export class SnapshotStore {
   showFind(find: NonNullable<ChangeNotice['find']>): void {
     const key = docKeys.progress(find.hunt, find.playerId);
     const foundAt = new Date(find.foundAt).toISOString();
-    if (this.publishedFindsOf(key)?.has(find.clueId)) return;
+    const held = this.progress.peek(key);
+    if (held?.body && findsOf(held).has(find.clueId)) return;
     const list = this.unpublished.get(key) ?? [];
     if (list.some((f) => f.clueId === find.clueId)) return;
     list.push({ clueId: find.clueId, foundAt, points: find.points, handle: find.handle, heardAt: Date.now() });
     this.unpublished.set(key, list);
-  }
-
-  private publishedFindsOf(key: string): Set<string> | undefined {
-    const doc = this.documents.get(key);
-    if (!doc) return undefined;
-    return new Set((JSON.parse(doc.body.toString('utf8')) as { finds: ProgressFind[] }).finds.map((f) => f.clueId));
   }
 
   async start(): Promise<void> {
@@ -230,27 +212,24 @@ export class SnapshotStore {
   }
 
   private install(row: DocumentRow, boards: Set<string>): void {
+    if (row.kind === 'progress') {
+      // Finds heard of before their publish are shown until a publish includes them.
+      const waiting = this.unpublished.get(row.doc_key);
+      if (waiting) {
+        const published = row.body === null ? new Set<string>()
+          : new Set((JSON.parse(row.body) as { finds: ProgressFind[] }).finds.map((f) => f.clueId));
+        const rest = waiting.filter((f) => !published.has(f.clueId));
+        if (rest.length > 0) this.unpublished.set(row.doc_key, rest);
+        else this.unpublished.delete(row.doc_key);
+      }
+      this.progress.published(row);
+      return;
+    }
     if (row.kind === 'leaderboard' || row.kind === 'leaderboard_page') {
       boards.add(row.kind === 'leaderboard' ? row.doc_key : row.doc_key.slice(0, row.doc_key.lastIndexOf(':page:')));
     }
-    if (row.body === null) {
-      this.documents.delete(row.doc_key);
-      return;
-    }
-    this.documents.set(row.doc_key, {
-      key: row.doc_key,
-      kind: row.kind,
-      version: row.version,
-      etag: etagFor(row.doc_key, row.version),
-      body: ownedBuffer(row.body),
-      generatedAtMs: row.generated_at.getTime(),
-    });
-    if (row.kind === 'progress' && this.unpublished.has(row.doc_key)) {
-      const published = this.publishedFindsOf(row.doc_key)!;
-      const rest = this.unpublished.get(row.doc_key)!.filter((f) => !published.has(f.clueId));
-      if (rest.length > 0) this.unpublished.set(row.doc_key, rest);
-      else this.unpublished.delete(row.doc_key);
-    }
+    if (row.body === null) this.documents.delete(row.doc_key);
+    else this.documents.set(row.doc_key, servedDocument(row as DocumentRow & { body: string }));
   }
 
   /** Rebuilds a board whose head or pages this reload changed. */

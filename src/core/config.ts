@@ -22,6 +22,8 @@ export interface Config {
   /** How often the worker sweeps dirty_hunts for hunts whose trigger was missed. */
   dirtySweepIntervalMs: number;
   /** How often the API re-reads the snapshot table in case a notification was missed. */
+  /** Players' progress documents an API process holds in memory (the most recently read). */
+  progressCacheDocuments: number;
   snapshotPollIntervalMs: number;
   /** pg-boss supervision and monitoring (expired and heartbeat-less jobs are failed and retried). */
   bossSuperviseIntervalSeconds: number;
@@ -92,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fullRebuildIntervalSeconds: int(env, 'FULL_REBUILD_INTERVAL_SECONDS', 300, 2),
     dirtySweepIntervalMs: int(env, 'DIRTY_SWEEP_INTERVAL_MS', 1000, 50),
     snapshotPollIntervalMs: int(env, 'SNAPSHOT_POLL_INTERVAL_MS', 5000, 50),
+    progressCacheDocuments: int(env, 'PROGRESS_CACHE_DOCUMENTS', 20_000, 1, 10_000_000),
     bossSuperviseIntervalSeconds: int(env, 'BOSS_SUPERVISE_INTERVAL_SECONDS', 10, 1),
     refreshHeartbeatSeconds: int(env, 'REFRESH_HEARTBEAT_SECONDS', 10, 10),
     refreshExpireSeconds: int(env, 'REFRESH_EXPIRE_SECONDS', 300, 1),
