@@ -175,19 +175,22 @@ export class SnapshotStore {
     // In chunks of whole publishes, so the first load of a large data set never holds every row
     // as a JavaScript string at once (the process keeps the peak as its resident size).
     for (;;) {
-      let rows: DocumentRow[];
+      let rows: (DocumentRow & { omitted: boolean })[];
       try {
         // One round trip: the chunk's last publish (the seq of its row number loadChunkRows + 1, if
         // there is one) found by a subquery in the same statement.
-        const result = await this.pool.query<DocumentRow>({ name: 'load-documents', text:
-          `select doc_key, kind, version, body, generated_at, published_seq
+        // Progress bodies are left out of the first load: nothing is held before the first read,
+        // and 100,000 of them read only to be dropped would set the process's resident size.
+        const result = await this.pool.query<DocumentRow & { omitted: boolean }>({ name: 'load-documents', text:
+          `select doc_key, kind, version, generated_at, published_seq,
+                  case when $4 or kind <> 'progress' then body end as body, not $4 and kind = 'progress' as omitted
              from snapshot_documents
             where format_version = $1 and published_seq > $2
               and published_seq <= coalesce((select published_seq from snapshot_documents
                                               where format_version = $1 and published_seq > $2
                                               order by published_seq offset $3 limit 1), 9223372036854775807)
             order by published_seq`,
-          values: [FORMAT_VERSION, this.lastSeq, this.loadChunkRows] });
+          values: [FORMAT_VERSION, this.lastSeq, this.loadChunkRows, this.loaded] });
         rows = result.rows;
       } catch (err) {
         if (this.databaseUp) this.log.warn('snapshot reload failed; serving what is in memory', { err });
@@ -197,7 +200,7 @@ export class SnapshotStore {
       this.databaseUp = true;
       // Install synchronously: no request can run between two rows of one publish.
       const boards = new Set<string>();
-      for (const row of rows) this.install(row, boards);
+      for (const row of rows) if (!row.omitted) this.install(row, boards);
       for (const key of boards) this.assemble(key);
       if (rows.length > 0) this.lastSeq = rows[rows.length - 1]!.published_seq;
       if (rows.length <= this.loadChunkRows) break;
