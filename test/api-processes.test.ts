@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { API_NODE_FLAGS } from '../src/api/node-flags.ts';
 import { freePort } from '../src/core/embedded-postgres.ts';
 import { ADMIN_TOKEN, ANSWER_HASH_KEY, eventually } from './support/engine.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
@@ -51,9 +52,14 @@ describe('API_PROCESSES', function () {
     await db?.drop();
   });
 
-  it('runs two API processes on one port, replaces one that dies, and exits 0 on SIGTERM', async () => {
+  it('is started by `npm run api` with the API node flags', () => {
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.api).to.equal(`node ${API_NODE_FLAGS.join(' ')} src/api/main.ts`);
+  });
+
+  it('runs two API processes on one port, with its node flags, replaces one that dies, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, [API_MAIN], {
+    child = spawn(process.execPath, [...API_NODE_FLAGS, API_MAIN], {
       env: { ...process.env, API_PROCESSES: '2', DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN, ANSWER_HASH_KEY, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -63,6 +69,10 @@ describe('API_PROCESSES', function () {
     const primary = child.pid!;
 
     const first = await eventually(() => (childrenOf(primary).length === 2 ? childrenOf(primary) : undefined), 'two api processes');
+    for (const pid of first) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv, 'a forked process keeps the flags').to.include.members(API_NODE_FLAGS);
+    }
     await eventually(async () => ((await status(port, '/readyz').catch(() => 0)) === 200 ? true : undefined), 'ready');
     // Both must be ready before every connection succeeds: round-robin reaches each of them.
     await eventually(async () => {

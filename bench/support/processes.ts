@@ -3,6 +3,7 @@
 // Readings from /proc say what each process cost: CPU time of a process tree, resident memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { API_NODE_FLAGS } from '../../src/api/node-flags.ts';
 import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -97,11 +98,11 @@ export interface ApiOptions {
   nodeArgs?: string[];
 }
 
-/** `node src/api/main.ts` as in production (`npm run api`), ready once /readyz says so. */
+/** `node src/api/main.ts` with the API's node flags, as in production (`npm run api`), ready once /readyz says so. */
 export function spawnApi(opts: ApiOptions): Promise<ServerProcess> {
   return spawnServer({
     name: `api x${opts.processes ?? 1}${opts.cpus === undefined ? '' : ` (cpu ${opts.cpus})`}`,
-    script: API_MAIN, port: opts.port, cpus: opts.cpus, readyPath: '/readyz', nodeArgs: opts.nodeArgs,
+    script: API_MAIN, port: opts.port, cpus: opts.cpus, readyPath: '/readyz', nodeArgs: [...API_NODE_FLAGS, ...(opts.nodeArgs ?? [])],
     env: {
       DATABASE_URL: opts.databaseUrl, HOST: '127.0.0.1', ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ANSWER_HASH_KEY: BENCH_ANSWER_HASH_KEY,
       LOG_LEVEL: 'warn', API_PROCESSES: String(opts.processes ?? 1), ...opts.env,
