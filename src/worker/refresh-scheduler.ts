@@ -4,10 +4,10 @@
 //
 // In this process: at most one refresh of a hunt at a time (a request arriving while it runs
 // makes it run once more afterwards, so nothing committed meanwhile waits for the sweep), at most
-// `concurrency` batches at once, hunts served first come, first served. A batch takes every hunt
-// waiting when a slot frees (up to MAX_BATCH) whose last publish the worker remembers, and
-// publishes them together: under light load a batch is one hunt, under heavy load the database's
-// cost per hunt falls as batches grow.
+// `concurrency` batches at once, hunts served first come, first served. A batch takes hunts
+// waiting whose last publish the worker remembers (its share over the free slots, up to
+// MAX_BATCH) and publishes them together: under light load a batch is one hunt, under heavy load
+// the database's cost per hunt falls as batches grow.
 // Across workers: the hunt lock. Batches take it without waiting; a hunt another worker holds is
 // skipped here, because that worker heard the same NOTIFY while running it and runs it again.
 // An admin's refreshNow runs alone and waits for the lock.
@@ -94,10 +94,14 @@ export class RefreshScheduler {
       const [first, request] = this.waiting.entries().next().value!;
       // A waiting admin runs alone, and so does a hunt this worker does not remember (its refresh
       // reads the published pages: in a batch it would hold up the others). Otherwise the batch
-      // is every plain request for a remembered hunt waiting, in order.
+      // is its share of the plain requests for remembered hunts waiting, in order: spread over
+      // the free slots while there are some (parallel refreshes finish sooner), all in one when a
+      // single slot is free (the machine is busy: one publish for many hunts costs least).
       const remembered = (huntId: string) => this.opts.cache.peek(huntId) !== undefined;
-      const taken: [string, Request][] = request.wait || !remembered(first) ? [[first, request]]
-        : [...this.waiting].filter(([huntId, r]) => !r.wait && remembered(huntId)).slice(0, MAX_BATCH);
+      const batchable = request.wait || !remembered(first) ? []
+        : [...this.waiting].filter(([huntId, r]) => !r.wait && remembered(huntId));
+      const share = Math.ceil(batchable.length / (this.opts.concurrency - this.slots));
+      const taken: [string, Request][] = batchable.length === 0 ? [[first, request]] : batchable.slice(0, Math.min(share, MAX_BATCH));
       for (const [huntId] of taken) {
         this.waiting.delete(huntId);
         this.running.set(huntId, null);
