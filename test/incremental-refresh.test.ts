@@ -8,6 +8,7 @@ import { buildHuntDocuments } from '../src/worker/document-builder.ts';
 import { PublishedStateCache } from '../src/worker/published-state-cache.ts';
 import { loadHunt, loadHuntRows } from '../src/worker/read-model-rows.ts';
 import { withHuntLock } from '../src/worker/hunt-lock.ts';
+import { prepareHuntsIndex, writeHuntsIndex } from '../src/worker/publisher.ts';
 import { refreshHunt, refreshHunts } from '../src/worker/refresh-hunt.ts';
 import { startWorker } from '../src/worker/worker.ts';
 import { Client } from './support/client.ts';
@@ -243,6 +244,29 @@ describe('incremental refresh', () => {
     const { rows } = await pool.query(`select body from snapshot_documents where doc_key = 'hunts' and body is not null`);
     expect(rows).to.have.length(1);
     expect(JSON.parse(rows[0].body).hunts.map((h: { slug: string }) => h.slug)).to.include('relisted-hunt');
+  });
+
+  it('never replaces the hunts index with one built from an earlier read', async () => {
+    const hunt = await createHunt(a, 'index-race-hunt', [{ answers: ['elm'] }]);
+    const huntId = await huntIdOf('index-race-hunt');
+    await refreshHunt(one.api.pool, huntId);
+    const listedCount = async () => {
+      const { rows } = await pool.query(`select body from snapshot_documents where doc_key = 'hunts' and body is not null`);
+      return (JSON.parse(rows[0].body).hunts as { slug: string; playerCount: number }[]).find((h) => h.slug === 'index-race-hunt')!.playerCount;
+    };
+    const joinAndRefresh = async (handle: string) => {
+      const player = await registerPlayer(a, handle);
+      await answer(a, 'index-race-hunt', hunt.clues[0]!.id, player.token, 'elm');
+      expect((await refreshHunt(one.api.pool, huntId)).indexStale, 'the listing changed, the index left stale').to.equal(true);
+    };
+    await joinAndRefresh('index_racer_1');
+    const earlier = await prepareHuntsIndex(pool); // one player
+    await joinAndRefresh('index_racer_2');
+    const later = await prepareHuntsIndex(pool); // two players
+    expect((await writeHuntsIndex(pool, later)).written).to.equal(true);
+    expect(await listedCount()).to.equal(2);
+    expect((await writeHuntsIndex(pool, earlier)).written, 'built from an earlier read').to.equal(false);
+    expect(await listedCount()).to.equal(2);
   });
 
   it('answers an admin refresh of one hunt with a full refresh, even when a job for it is already waiting', async () => {

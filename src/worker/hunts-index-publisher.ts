@@ -5,8 +5,7 @@
 // republishes it at once (a hunt going live, ending or being renamed shows without delay).
 import type { Pool } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
-import { inTransaction } from './hunt-lock.ts';
-import { beginPublish, notifyReaders, prepareHuntsIndex, writePublish } from './publisher.ts';
+import { notifyReaders, prepareHuntsIndex, writeHuntsIndex } from './publisher.ts';
 
 export class HuntsIndexPublisher {
   private stale = false;
@@ -37,20 +36,20 @@ export class HuntsIndexPublisher {
   private async flush(): Promise<void> {
     this.stale = false;
     const started = performance.now();
-    const client = await this.pool.connect();
     try {
-      const published = await inTransaction(client, async () => {
-        const prepared = await prepareHuntsIndex(client);
-        return prepared.writes.length > 0 ? writePublish(client, await beginPublish(client), prepared) : undefined;
-      });
-      if (published) {
-        await notifyReaders(client, { seq: published.seq, hunts: [], changed: published.changed, refreshMs: performance.now() - started, answers: [] });
+      // No transaction: the read takes no lock, and the write is one statement that holds the
+      // publish lock only while it runs (see writeHuntsIndex).
+      const prepared = await prepareHuntsIndex(this.pool);
+      if (prepared.writes.length === 0) return;
+      const { seq, written } = await writeHuntsIndex(this.pool, prepared);
+      if (!written) {
+        this.stale = true; // replaced since it was read: built again at the next tick
+        return;
       }
+      await notifyReaders(this.pool, { seq, hunts: [], changed: 1, refreshMs: performance.now() - started, answers: [] });
     } catch (err) {
       this.stale = true; // tried again at the next tick
       this.log.warn('could not republish the hunts index', { err });
-    } finally {
-      client.release();
     }
   }
 }

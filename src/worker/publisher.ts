@@ -12,8 +12,6 @@ import type { HuntRow } from './read-model-rows.ts';
 // Serializes publishes so that commit order equals published_seq order: a reader that has seen
 // seq N has seen every publish below N.
 const PUBLISH_LOCK = 0x7468_6502;
-// Serializes index publishes (see prepareHuntsIndex); always taken before PUBLISH_LOCK.
-const INDEX_LOCK = 0x7468_6504;
 
 /** A stored document's identity and content hash: what a publish compares its drafts with. */
 export interface ExistingDoc { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }
@@ -68,14 +66,18 @@ class PublishBatch {
 }
 
 /** The stored versions and hashes of every document of a hunt, or of the given keys. */
-async function existingDocs(tx: Client, of: { huntId: string } | { keys: string[] }): Promise<ExistingDoc[]> {
+async function existingDocs(tx: Queryable, of: { huntId: string } | { keys: string[] }): Promise<ExistingDoc[]> {
   const [where, param] = 'keys' in of ? ['doc_key = any($1)', of.keys] : ['hunt_id = $1', of.huntId];
   return many<ExistingDoc>(tx, `select doc_key, kind, version, content_hash, body is not null as alive
     from snapshot_documents where ${where} and format_version = $2`, [param, FORMAT_VERSION]);
 }
 
-/** The upsert of writeColumns' arrays, at parameters $n..$n+6, under the sequence number `seq` (SQL). */
-function insertDocumentsSql(seq: string, format: string, n: number): string {
+/**
+ * The upsert of writeColumns' arrays, at parameters $n..$n+6, under the sequence number `seq` (SQL).
+ * `successorsOnly`: a stored document is replaced only by its next version (an optimistic check
+ * for documents written without a lock of their own: the hunts index).
+ */
+function insertDocumentsSql(seq: string, format: string, n: number, successorsOnly = false): string {
   const [k, kind, hunt, v, h, b, g] = Array.from({ length: 7 }, (_, i) => `$${n + i}`);
   return `insert into snapshot_documents
        (doc_key, format_version, kind, hunt_id, version, content_hash, body, generated_at, published_seq)
@@ -85,7 +87,8 @@ function insertDocumentsSql(seq: string, format: string, n: number): string {
      on conflict (doc_key, format_version) do update set
        kind = excluded.kind, hunt_id = excluded.hunt_id, version = excluded.version,
        content_hash = excluded.content_hash, body = excluded.body,
-       generated_at = excluded.generated_at, published_seq = excluded.published_seq`;
+       generated_at = excluded.generated_at, published_seq = excluded.published_seq${
+     successorsOnly ? '\n     where snapshot_documents.version = excluded.version - 1' : ''}`;
 }
 
 function writeColumns(writes: Write[]): unknown[] {
@@ -226,20 +229,36 @@ export async function writePublish(tx: Client, seq: number, prepared: PreparedPu
 }
 
 /**
- * The hunts index from the published hunts (newest start first), ready to write. Takes the index
- * lock first, held to the commit: index publishes read hunt_publications one after another, so
- * none can overwrite a newer index with one read earlier. Runs before beginPublish (and must: the
- * lock order is index, then publish), so building the index holds up no other publish.
+ * The hunts index from the published hunts (newest start first), ready to write with
+ * writeHuntsIndex. Read without a lock: the write replaces only the version this read saw, so an
+ * index built from an earlier read never overwrites a newer one.
  */
-export async function prepareHuntsIndex(tx: Client): Promise<PreparedPublish> {
-  await tx.query('select pg_advisory_xact_lock($1)', [INDEX_LOCK]);
-  const rows = await many<IndexRow>(tx,
+export async function prepareHuntsIndex(db: Queryable): Promise<PreparedPublish> {
+  const rows = await many<IndexRow>(db,
     `select slug, title, status, starts_at, ends_at, clue_count, player_count
        from hunt_publications
       order by starts_at desc nulls last, created_at desc, slug`);
-  const batch = new PublishBatch(await existingDocs(tx, { keys: [docKeys.huntsIndex()] }), new Date());
+  const batch = new PublishBatch(await existingDocs(db, { keys: [docKeys.huntsIndex()] }), new Date());
   batch.put(buildHuntsIndex(rows), null);
   return { writes: batch.writes, withdrawn: 0, listingChanged: false };
+}
+
+/**
+ * Writes a prepared hunts index under the sequence number `seq` (taken by beginPublish), or, with
+ * no `seq`, as one statement of its own that takes the publish lock and a number: no round trip to
+ * a busy worker while the lock is held. False when another publish replaced the index since it was
+ * read: it must be prepared again.
+ */
+export async function writeHuntsIndex(db: Queryable, prepared: PreparedPublish, seq?: number): Promise<{ seq: number; written: boolean }> {
+  const [seqSql, lockParams] = seq === undefined
+    ? [`(select nextval('snapshot_publish_seq') from (select pg_advisory_xact_lock($9)) as locked)`, [PUBLISH_LOCK]]
+    : ['$9::bigint', [seq]];
+  const { rows: [row] } = await db.query<{ seq: string; written: boolean }>(
+    `with seq as (select ${seqSql} as seq),
+     written as (${insertDocumentsSql('(select seq from seq)', '$1', 2, true)} returning 1)
+     select (select seq from seq) as seq, exists(select from written) as written`,
+    [FORMAT_VERSION, ...writeColumns(prepared.writes), ...lockParams]);
+  return { seq: Number(row!.seq), written: row!.written };
 }
 
 /**
