@@ -15,7 +15,7 @@ import { generateData } from '../src/seed/generate-data.ts';
 import { fullRebuild } from '../src/worker/full-rebuild.ts';
 import { buildHuntDocuments } from '../src/worker/document-builder.ts';
 import { inSnapshot, inTransaction, withHuntLock } from '../src/worker/hunt-lock.ts';
-import { beginPublish, prepareHuntPublish, prepareHuntsIndex, writeHuntsIndex, writePublish } from '../src/worker/publisher.ts';
+import { prepareHuntPublish, prepareHuntsIndex, writePublish } from '../src/worker/publisher.ts';
 import { loadHunt, loadHuntRows } from '../src/worker/read-model-rows.ts';
 import { refreshHunt } from '../src/worker/refresh-hunt.ts';
 
@@ -35,9 +35,7 @@ async function rebuildFromMaterializedViews(pool: ReturnType<typeof createPool>,
       await inTransaction(client, async () => {
         const prepared = await prepareHuntPublish(client, hunt, buildHuntDocuments(rows), 'all');
         const index = await prepareHuntsIndex(client);
-        const seq = await beginPublish(client);
-        await writePublish(client, seq, prepared);
-        if (index.writes.length > 0) await writeHuntsIndex(client, index, seq);
+        await writePublish(client, prepared, index);
       });
     });
   }

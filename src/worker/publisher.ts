@@ -96,19 +96,6 @@ function writeColumns(writes: Write[]): unknown[] {
     writes.map((w) => w.version), writes.map((w) => w.hash), writes.map((w) => w.body), writes.map((w) => w.generatedAt)];
 }
 
-async function writeAll(tx: Client, seq: number, writes: Write[]): Promise<void> {
-  if (writes.length === 0) return;
-  await tx.query(insertDocumentsSql('$1', '$2', 3), [seq, FORMAT_VERSION, ...writeColumns(writes)]);
-}
-
-/** Takes the publish lock and a sequence number. Call late in the transaction: it serializes publishes. */
-export async function beginPublish(tx: Client): Promise<number> {
-  // One round trip: the lock in a subquery (volatile, so evaluated first), then the number.
-  const { rows } = await tx.query<{ seq: number }>(
-    `select nextval('snapshot_publish_seq') as seq from (select pg_advisory_xact_lock($1)) as locked`, [PUBLISH_LOCK]);
-  return rows[0]!.seq;
-}
-
 /** A hunt's publish, ready to write: everything that needs no sequence number done already. */
 export interface PreparedPublish {
   writes: Write[];
@@ -174,7 +161,7 @@ function listingColumns(listed: { hunt: HuntRow; docs: HuntDocuments }[]): unkno
 
 /**
  * Prepares one hunt's publish (draftPublish against the stored documents) and records what the
- * hunts index shows of it. Runs before beginPublish: the hunt's rows can only change under its own
+ * hunts index shows of it. Runs before writePublish: the hunt's rows can only change under its own
  * hunt lock, which the caller holds, so the publish lock is needed only for the writes.
  */
 export async function prepareHuntPublish(
@@ -219,13 +206,28 @@ export async function publishIncremental(
   };
 }
 
-/** Writes a prepared publish under the sequence number beginPublish took. */
-export async function writePublish(tx: Client, seq: number, prepared: PreparedPublish): Promise<PublishResult> {
-  await writeAll(tx, seq, prepared.writes);
-  return {
-    seq, changed: prepared.writes.length, withdrawn: prepared.withdrawn, listingChanged: prepared.listingChanged,
-    versions: new Map(prepared.writes.map((w) => [w.key, w.version])),
-  };
+/**
+ * Writes a prepared publish, and a prepared hunts index with it if given, as one statement that
+ * takes the publish lock and a sequence number: the lock is held only for this statement and the
+ * commit, never across a round trip to the worker. `indexWritten` is false when another publish
+ * replaced the index since it was read (see writeHuntsIndex).
+ */
+export async function writePublish(
+  tx: Client, prepared: PreparedPublish, index?: PreparedPublish,
+): Promise<PublishResult & { indexWritten: boolean }> {
+  const indexWrites = index?.writes ?? [];
+  const result = (seq: number, indexWritten: boolean) => ({
+    seq, changed: prepared.writes.length + (indexWritten ? indexWrites.length : 0), withdrawn: prepared.withdrawn,
+    listingChanged: prepared.listingChanged, indexWritten, versions: new Map(prepared.writes.map((w) => [w.key, w.version])),
+  });
+  if (prepared.writes.length + indexWrites.length === 0) return result(0, false);
+  const { rows: [row] } = await tx.query<{ seq: string; index_written: boolean }>(
+    `with publish as (select nextval('snapshot_publish_seq') as seq from (select pg_advisory_xact_lock($1)) as locked),
+     written as (${insertDocumentsSql('(select seq from publish)', '$2', 3)}),
+     hunts_index as (${insertDocumentsSql('(select seq from publish)', '$2', 10, true)} returning 1)
+     select (select seq from publish) as seq, exists(select from hunts_index) as index_written`,
+    [PUBLISH_LOCK, FORMAT_VERSION, ...writeColumns(prepared.writes), ...writeColumns(indexWrites)]);
+  return result(Number(row!.seq), row!.index_written);
 }
 
 /**
@@ -244,20 +246,16 @@ export async function prepareHuntsIndex(db: Queryable): Promise<PreparedPublish>
 }
 
 /**
- * Writes a prepared hunts index under the sequence number `seq` (taken by beginPublish), or, with
- * no `seq`, as one statement of its own that takes the publish lock and a number: no round trip to
- * a busy worker while the lock is held. False when another publish replaced the index since it was
- * read: it must be prepared again.
+ * Writes a prepared hunts index as one statement of its own that takes the publish lock and a
+ * sequence number: no round trip to a busy worker while the lock is held. False when another
+ * publish replaced the index since it was read: it must be prepared again.
  */
-export async function writeHuntsIndex(db: Queryable, prepared: PreparedPublish, seq?: number): Promise<{ seq: number; written: boolean }> {
-  const [seqSql, lockParams] = seq === undefined
-    ? [`(select nextval('snapshot_publish_seq') from (select pg_advisory_xact_lock($9)) as locked)`, [PUBLISH_LOCK]]
-    : ['$9::bigint', [seq]];
+export async function writeHuntsIndex(db: Queryable, prepared: PreparedPublish): Promise<{ seq: number; written: boolean }> {
   const { rows: [row] } = await db.query<{ seq: string; written: boolean }>(
-    `with seq as (select ${seqSql} as seq),
-     written as (${insertDocumentsSql('(select seq from seq)', '$1', 2, true)} returning 1)
-     select (select seq from seq) as seq, exists(select from written) as written`,
-    [FORMAT_VERSION, ...writeColumns(prepared.writes), ...lockParams]);
+    `with publish as (select nextval('snapshot_publish_seq') as seq from (select pg_advisory_xact_lock($9)) as locked),
+     written as (${insertDocumentsSql('(select seq from publish)', '$1', 2, true)} returning 1)
+     select (select seq from publish) as seq, exists(select from written) as written`,
+    [FORMAT_VERSION, ...writeColumns(prepared.writes), PUBLISH_LOCK]);
   return { seq: Number(row!.seq), written: row!.written };
 }
 

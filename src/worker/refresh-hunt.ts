@@ -10,8 +10,7 @@ import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
 import { inSnapshot, inTransaction, withFreeHuntLocks, withHuntLock } from './hunt-lock.ts';
 import { applyChanges } from './incremental-update.ts';
 import {
-  beginPublish, draftPublish, notifyReaders, prepareHuntPublish, prepareHuntsIndex, publishIncremental, writeHuntsIndex,
-  writePublish, type IncrementalPublish,
+  draftPublish, notifyReaders, prepareHuntPublish, prepareHuntsIndex, publishIncremental, writePublish, type IncrementalPublish,
 } from './publisher.ts';
 import type { CachedState, PublishedStateCache } from './published-state-cache.ts';
 import {
@@ -130,21 +129,19 @@ async function refreshHeld(client: Client, huntId: string, opts: RefreshOptions,
 
   const committed = await inTransaction(client, async () => {
     // Everything but the writes first: the publish lock (one publish at a time, everywhere) is
-    // held only for the writes and the commit.
+    // held only for the one writing statement and the commit.
     const prepared = await prepareHuntPublish(client, hunt, docs, path === 'incremental' ? 'drafted' : 'all');
     await consume(client, huntId, changes, dirty);
     // The full path republishes the index at once (a diff by hash: unchanged, it writes nothing;
     // it also repairs a lost index). The incremental path leaves it to HuntsIndexPublisher, and so
     // does this one if another publish replaced the index since it was read here.
     const preparedIndex = path === 'full' ? await prepareHuntsIndex(client) : undefined;
-    const seq = await beginPublish(client);
-    const result = await writePublish(client, seq, prepared);
-    const index = preparedIndex && preparedIndex.writes.length > 0 ? await writeHuntsIndex(client, preparedIndex, seq) : undefined;
-    const changed = result.changed + (index?.written ? 1 : 0);
+    const result = await writePublish(client, prepared, preparedIndex);
+    const { seq, changed } = result;
     const answered = changes.filter((c) => c.clue_id !== null).map((c) => c.recorded_at.getTime());
     const notice = changed === 0 ? undefined
       : { seq, hunts: [hunt.slug], changed, refreshMs: performance.now() - started, answers: summarizeAnswerTimes(answered) };
-    const indexStale = index ? !index.written : path !== 'full' && result.listingChanged;
+    const indexStale = preparedIndex ? preparedIndex.writes.length > 0 && !result.indexWritten : result.listingChanged;
     return { outcome: done(path, hunt.slug, changed, changes.length, indexStale), versions: result.versions, notice };
   });
   if (committed.notice) await notifyReaders(client, committed.notice);
