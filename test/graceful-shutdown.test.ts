@@ -103,4 +103,18 @@ describe('graceful shutdown', function () {
     // Consumed by that publish, not left for another worker to redo.
     expect(await unpublishedChanges(pool)).to.equal(0);
   });
+
+  it('lets a worker stopped while it starts finish starting, then exit 0', async () => {
+    const worker = run(WORKER_MAIN, { DATABASE_URL: db.url, WORKER_METRICS_PORT: String(await freePort()), LOG_LEVEL: 'error' });
+    children.push(worker.child);
+    // Its first connection: past loading its code, in the middle of starting.
+    await eventually(async () => {
+      const { rows } = await pool.query(`select 1 from pg_stat_activity where datname = current_database() and application_name like 'worker%'`);
+      return rows.length > 0 ? true : undefined;
+    }, 'worker connecting', 30_000);
+    const signalled = Date.now();
+    worker.child.kill('SIGTERM');
+    expect(await worker.exit).to.equal(0);
+    expect(Date.now() - signalled).to.be.below(EXIT_BOUND_MS);
+  });
 });

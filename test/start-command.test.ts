@@ -91,7 +91,7 @@ describe('npm start', function () {
     expect((await client.get('/v1/hunts')).body.hunts).to.have.length(3);
 
     second.child.kill('SIGTERM');
-    expect(await second.exited).to.equal(0);
+    expect(await second.exited, second.output()).to.equal(0);
     const pidFile = await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => undefined);
     expect(pidFile, 'PostgreSQL stopped with the engine').to.equal(undefined);
   });

@@ -7,6 +7,8 @@ import { startWorker } from './worker.ts';
 const config = loadConfig();
 const log = createLogger('worker', config.logLevel);
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL');
-const worker = await startWorker({ ...config, databaseUrl }, { metrics: true, log });
-
-stopOnSignals(() => worker.stop(), log);
+// Signals are handled from the start: a stop that arrives while starting (`npm start` stopped
+// just after it began) waits for the start, then stops cleanly.
+const worker = startWorker({ ...config, databaseUrl }, { metrics: true, log });
+stopOnSignals(async () => (await worker).stop(), log);
+await worker;
