@@ -190,7 +190,7 @@ export async function publishIncremental(
 ): Promise<PublishResult & { listingsChanged: Set<string> }> {
   const writes = hunts.flatMap((h) => h.writes);
   // Named: prepared once per connection, planned once.
-  const { rows: [row] } = await db.query<{ seq: number | null; listings_changed: string[] }>({ name: 'publish-incremental', text:
+  const { rows: [row] } = await db.query<{ seq: string | null; listings_changed: string[] }>({ name: 'publish-incremental', text:
     `with consumed as (delete from read_model_changes where id = any($1::bigint[])),
      listing as (${upsertListingsSql(2)}),
      publish as (select nextval('snapshot_publish_seq') as seq
@@ -198,10 +198,12 @@ export async function publishIncremental(
      written as (${insertDocumentsSql('(select seq from publish)', '$13', 14)})
      select (select seq from publish) as seq, array(select hunt_id::text from listing) as listings_changed`,
     values: [hunts.flatMap((h) => h.changeIds), ...listingColumns(hunts), PUBLISH_LOCK, writes.length, FORMAT_VERSION, ...writeColumns(writes)] });
-  if (row!.seq !== null) await notifyReaders(db, { ...notice, seq: row!.seq, changed: writes.length });
+  // bigint arrives as text
+  const seq = row!.seq === null ? null : Number(row!.seq);
+  if (seq !== null) await notifyReaders(db, { ...notice, seq, changed: writes.length });
   const listingsChanged = new Set(row!.listings_changed);
   return {
-    seq: row!.seq ?? 0, changed: writes.length, withdrawn: 0, listingChanged: listingsChanged.size > 0, listingsChanged,
+    seq: seq ?? 0, changed: writes.length, withdrawn: 0, listingChanged: listingsChanged.size > 0, listingsChanged,
     versions: new Map(writes.map((w) => [w.key, w.version])),
   };
 }
