@@ -207,7 +207,7 @@ try {
     ...memory.map((m) => `| ${m.name} (RSS) | ${(m.base / MIB).toFixed(1)} MiB | ${(m.max / MIB).toFixed(1)} MiB | ${(100 * m.growth).toFixed(1)}% | ${heapOf(m.name)} |`),
     `| PostgreSQL, all processes (PSS, not judged) | ${(pgBase / MIB).toFixed(1)} MiB | ${(pgMax / MIB).toFixed(1)} MiB | ${(100 * (pgMax / pgBase - 1)).toFixed(1)}% | - | - |`,
     '',
-    `Data meanwhile (the API holds every published document): ${baseline.docs} documents, ${(baseline.docBytes / MIB).toFixed(1)} MiB of bodies at the baseline → `
+    `Data meanwhile (documents the API holds: every published one, players' progress only once read): ${baseline.docs} documents, ${(baseline.docBytes / MIB).toFixed(1)} MiB of bodies at the baseline → `
       + `${end.docs}, ${(end.docBytes / MIB).toFixed(1)} MiB at the end (${(100 * (end.docBytes / baseline.docBytes - 1)).toFixed(1)}%).`,
     '',
     `Settled ${(settleMs / 1000).toFixed(1)} s after the load stopped; ${compared} served documents (every hunt's leaderboard, `
