@@ -1,7 +1,7 @@
 // PostgreSQL goes away while the engine runs (a server this test owns, stopped and started again
-// on the same port): reads keep being served from memory, marked stale; answers get 503 with
-// Retry-After and nothing is acknowledged; when the database returns, everything recovers
-// without a restart.
+// on the same port): reads keep being served from memory, marked stale; answers, and progress
+// documents the API does not hold, get 503 with Retry-After and nothing is acknowledged; when the
+// database returns, everything recovers without a restart.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,12 +43,19 @@ describe('database outage', function () {
     const client = new Client(engine!.url);
     const hunt = await createHunt(client, 'outage-hunt', [{ answers: ['lantern'] }, { answers: ['compass'] }]);
     const player = await registerPlayer(client, 'survivor');
+    const unread = await registerPlayer(client, 'unread');
     await answer(client, 'outage-hunt', hunt.clues[0]!.id, player.token, 'lantern');
+    await answer(client, 'outage-hunt', hunt.clues[0]!.id, unread.token, 'lantern');
     const before = await eventually(async () => {
       const res = await client.get('/v1/hunts/outage-hunt/leaderboard');
-      return res.body?.total === 1 ? res : undefined;
+      return res.body?.total === 2 ? res : undefined;
     }, 'published before the outage');
     expect(before.headers.get('x-snapshot-stale')).to.equal(null);
+    // Read once, so this process holds the survivor's progress; nobody reads the other's.
+    const progress = await eventually(async () => {
+      const res = await client.get(`/v1/hunts/outage-hunt/players/${player.id}`);
+      return res.body?.version > 0 ? res : undefined;
+    }, 'progress published');
 
     const port = server!.port;
     await server!.stop();
@@ -61,6 +68,12 @@ describe('database outage', function () {
     expect(stale.status).to.equal(200);
     expect(stale.body).to.deep.equal(before.body);
     expect((await client.get('/v1/hunts')).status).to.equal(200);
+    const heldProgress = await client.get(`/v1/hunts/outage-hunt/players/${player.id}`);
+    expect([heldProgress.status, heldProgress.headers.get('x-snapshot-stale')]).to.deep.equal([200, 'true']);
+    expect(heldProgress.body).to.deep.equal(progress.body);
+    const notHeld = await client.get(`/v1/hunts/outage-hunt/players/${unread.id}`);
+    expect([notHeld.status, notHeld.body.error]).to.deep.equal([503, 'unavailable']);
+    expect(Number(notHeld.headers.get('retry-after'))).to.be.greaterThan(0);
 
     const refused = await answer(client, 'outage-hunt', hunt.clues[1]!.id, player.token, 'compass');
     expect(refused.status).to.equal(503);

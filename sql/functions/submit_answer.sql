@@ -14,7 +14,7 @@ language plpgsql as $$
 #variable_conflict use_column
 declare
   h record;
-  p_hunt uuid;
+  v_hunt uuid; -- the hunt's id (hunt_id is the result column)
   now_at timestamptz;
   minute record;
   wait float8;
@@ -31,7 +31,7 @@ begin
   if h.clue_points is null then
     raise exception 'no such clue' using errcode = 'TH404', detail = 'clue';
   end if;
-  p_hunt := h.id;
+  v_hunt := h.id;
   hunt_id := h.id;
   now_at := clock_timestamp(); -- after the lock: an admin's end time that we waited for applies
   if h.status is distinct from 'live' or now_at < h.starts_at or now_at >= h.ends_at then
@@ -55,10 +55,10 @@ begin
   end if;
 
   -- A first answer makes the player a participant, which the hunt's playerCount shows.
-  insert into hunt_participants (hunt_id, player_id) values (p_hunt, p_player) on conflict do nothing;
+  insert into hunt_participants (hunt_id, player_id) values (v_hunt, p_player) on conflict do nothing;
   joined := found;
   insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct)
-  values (p_hunt, p_clue, p_player, p_key_id, p_guess, correct)
+  values (v_hunt, p_clue, p_player, p_key_id, p_guess, correct)
   on conflict (player_id, clue_id, guess_hash) do nothing;
 
   if not correct then
@@ -72,20 +72,20 @@ begin
   else
     -- The primary key of finds settles concurrent duplicates: the loser inserts nothing.
     insert into finds as f (player_id, clue_id, hunt_id, points, found_at)
-    values (p_player, p_clue, p_hunt, h.clue_points, clock_timestamp())
+    values (p_player, p_clue, v_hunt, h.clue_points, clock_timestamp())
     on conflict (player_id, clue_id) do nothing
     returning f.found_at into found_at;
     if found_at is null then
       already_found := true;
     else
       insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
-      values (p_hunt, p_player, h.clue_points, 'find', p_clue, found_at);
+      values (v_hunt, p_player, h.clue_points, 'find', p_clue, found_at);
       points := h.clue_points;
-      insert into read_model_changes (hunt_id, player_id, clue_id) values (p_hunt, p_player, p_clue);
+      insert into read_model_changes (hunt_id, player_id, clue_id) values (v_hunt, p_player, p_clue);
       return;
     end if;
   end if;
   if joined then
-    insert into read_model_changes (hunt_id, player_id, clue_id) values (p_hunt, p_player, null);
+    insert into read_model_changes (hunt_id, player_id, clue_id) values (v_hunt, p_player, null);
   end if;
 end $$;

@@ -80,9 +80,9 @@ export class ProgressCache {
   }
 }
 
-/** The clue ids of a progress document's finds. */
-export function findsOf(doc: ServedDocument): Set<string> {
-  return new Set((JSON.parse(doc.body.toString('utf8')) as { finds: ProgressFind[] }).finds.map((f) => f.clueId));
+/** The clue ids of a progress document's finds, from its JSON. */
+export function findsOf(json: string): Set<string> {
+  return new Set((JSON.parse(json) as { finds: ProgressFind[] }).finds.map((f) => f.clueId));
 }
 
 function toHeld(row: DocumentRow): HeldProgress {

@@ -125,7 +125,7 @@ export class SnapshotStore {
     const key = docKeys.progress(find.hunt, find.playerId);
     const foundAt = new Date(find.foundAt).toISOString();
     const held = this.progress.peek(key);
-    if (held?.body && findsOf(held).has(find.clueId)) return;
+    if (held?.body && findsOf(held.body.toString('utf8')).has(find.clueId)) return;
     const list = this.unpublished.get(key) ?? [];
     if (list.some((f) => f.clueId === find.clueId)) return;
     list.push({ clueId: find.clueId, foundAt, points: find.points, handle: find.handle, heardAt: Date.now() });
@@ -219,8 +219,7 @@ export class SnapshotStore {
       // Finds heard of before their publish are shown until a publish includes them.
       const waiting = this.unpublished.get(row.doc_key);
       if (waiting) {
-        const published = row.body === null ? new Set<string>()
-          : new Set((JSON.parse(row.body) as { finds: ProgressFind[] }).finds.map((f) => f.clueId));
+        const published = row.body === null ? new Set<string>() : findsOf(row.body);
         const rest = waiting.filter((f) => !published.has(f.clueId));
         if (rest.length > 0) this.unpublished.set(row.doc_key, rest);
         else this.unpublished.delete(row.doc_key);

@@ -22,9 +22,9 @@ export interface Config {
   /** How often the worker sweeps dirty_hunts for hunts whose trigger was missed. */
   dirtySweepIntervalMs: number;
   /** How often the API re-reads the snapshot table in case a notification was missed. */
+  snapshotPollIntervalMs: number;
   /** Players' progress documents an API process holds in memory (the most recently read). */
   progressCacheDocuments: number;
-  snapshotPollIntervalMs: number;
   /** pg-boss supervision and monitoring (expired and heartbeat-less jobs are failed and retried). */
   bossSuperviseIntervalSeconds: number;
   /** A running refresh proves it is alive this often; a worker that stops doing so lost its job. */

@@ -181,8 +181,6 @@ const PREPARED = Symbol('incremental reads prepared');
 /** A hunt an incremental refresh from memory reads: `slug` and `publishedTotal` as the worker last published them. */
 export interface IncrementalTarget { huntId: string; slug: string; publishedTotal: number }
 
-const READS_PER_HUNT = 6;
-
 /**
  * The reads of incremental refreshes of several hunts in one round trip: one REPEATABLE READ
  * transaction of EXECUTEs sent as one multi-statement query (the simple protocol takes no
@@ -197,7 +195,7 @@ export async function loadIncrementalInputs(db: Client, targets: IncrementalTarg
     connection[PREPARED] = true;
   }
   const text = (value: string) => db.escapeLiteral(value);
-  const statements = targets.flatMap(({ huntId, slug, publishedTotal }) => {
+  const perHunt = targets.map(({ huntId, slug, publishedTotal }) => {
     const id = `'${huntId}'`;
     return [
       `execute incr_dirty(${id})`,
@@ -209,9 +207,10 @@ export async function loadIncrementalInputs(db: Client, targets: IncrementalTarg
         `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION})`,
     ];
   });
-  const results = await db.query(['begin isolation level repeatable read read only', ...statements, 'commit'].join(';\n')) as unknown as { rows: unknown[] }[];
+  const reads = perHunt[0]!.length;
+  const results = await db.query(['begin isolation level repeatable read read only', ...perHunt.flat(), 'commit'].join(';\n')) as unknown as { rows: unknown[] }[];
   return targets.map((_, t) => {
-    const rows = <T>(i: number) => results[1 + t * READS_PER_HUNT + i]!.rows as T[];
+    const rows = <T>(i: number) => results[1 + t * reads + i]!.rows as T[];
     return {
       dirty: rows(0).length > 0,
       hunt: rows<HuntRow>(1)[0],
