@@ -4,7 +4,9 @@
 -- across every API process.
 create or replace function count_in_minute(
   p_scope text, p_key text, p_max integer, out allowed boolean, out reset_in float8)
-language plpgsql as $$
+language plpgsql
+set enable_seqscan = off -- a key lookup, whatever the table held when the plan was cached (see submit_answer.sql)
+as $$
 declare
   w_hits integer;
 begin

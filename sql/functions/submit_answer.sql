@@ -10,7 +10,12 @@ create or replace function submit_answer(
   p_key_id text, p_norm_version smallint, p_guess bytea,
   p_free_wrong integer, p_backoff_base float8, p_backoff_max float8, p_max_per_minute integer,
   out hunt_id uuid, out correct boolean, out already_found boolean, out points integer, out found_at timestamptz, out joined boolean)
-language plpgsql as $$
+language plpgsql
+-- Every statement here finds its rows by key. A plan cached while a table was empty (a new event,
+-- or right after a vacuum) would otherwise be a sequential scan, kept while the table grows with
+-- every answer until autovacuum's next analyze: answers got slower by the second.
+set enable_seqscan = off
+as $$
 #variable_conflict use_column
 declare
   h record;
