@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import pg from 'pg';
 import { freePort } from '../src/core/embedded-postgres.ts';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { ADMIN_TOKEN, ANSWER_HASH_KEY, eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
@@ -28,7 +29,7 @@ describe('graceful shutdown', function () {
 
   before(async () => {
     db = await createTestDatabase('shutdown');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool = createPool(db.url, 2, 'test');
   });
 
   after(async () => {

@@ -3,6 +3,7 @@
 // the few valid requests among them were allowed to do.
 import { expect } from 'chai';
 import pg from 'pg';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { seededRandom } from './support/seeded-random.ts';
 import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
@@ -30,7 +31,7 @@ describe('hostile input', function () {
     db = await createTestDatabase('hostile');
     engine = await startEngine(db.url);
     client = new Client(engine.url);
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool = createPool(db.url, 2, 'test');
   });
 
   after(async () => {

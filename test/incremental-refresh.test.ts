@@ -11,6 +11,7 @@ import { withHuntLock } from '../src/worker/hunt-lock.ts';
 import { prepareHuntsIndex, writeHuntsIndex } from '../src/worker/publisher.ts';
 import { refreshHunt, refreshHunts } from '../src/worker/refresh-hunt.ts';
 import { startWorker } from '../src/worker/worker.ts';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { ADMIN_TOKEN, eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
@@ -32,7 +33,7 @@ describe('incremental refresh', () => {
     two = await startEngine(db.url, { worker: false });
     a = new Client(one.url);
     b = new Client(two.url);
-    pool = new pg.Pool({ connectionString: db.url, max: 5 });
+    pool = createPool(db.url, 5, 'test');
   });
 
   after(async () => {

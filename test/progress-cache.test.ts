@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { docKeys } from '../src/core/documents.ts';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { startEngine, eventually, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer, settled } from './support/fixtures.ts';
@@ -19,7 +20,7 @@ describe('progress cache', () => {
     db = await createTestDatabase('progress_cache');
     engine = await startEngine(db.url, { config: { progressCacheDocuments: 2 } });
     client = new Client(engine.url);
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool = createPool(db.url, 2, 'test');
   });
 
   after(async () => {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { createAnswerHasher } from '../src/core/answer-hash.ts';
 import { markHuntDirty } from '../src/core/dirty.ts';
 import { generateData } from '../src/seed/generate-data.ts';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { ANSWER_HASH_KEY, eventually, startEngine, type Engine } from './support/engine.ts';
 import { createHunt } from './support/fixtures.ts';
@@ -34,7 +35,7 @@ describe('ranking', () => {
     db = await createTestDatabase('ranking');
     engine = await startEngine(db.url);
     client = new Client(engine.url);
-    pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    pool = createPool(db.url, 3, 'test');
   });
 
   after(async () => {

@@ -8,6 +8,7 @@ import { createLogger } from '../src/core/logger.ts';
 import { fullRebuild } from '../src/worker/full-rebuild.ts';
 import { refreshHunt } from '../src/worker/refresh-hunt.ts';
 import { startWorker } from '../src/worker/worker.ts';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { ADMIN_TOKEN, eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
@@ -23,7 +24,7 @@ describe('refresh pipeline', () => {
     db = await createTestDatabase('refresh');
     engine = await startEngine(db.url);
     client = new Client(engine.url);
-    pool = new pg.Pool({ connectionString: db.url, max: 5 });
+    pool = createPool(db.url, 5, 'test');
   });
 
   after(async () => {

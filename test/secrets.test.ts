@@ -2,6 +2,7 @@
 // tokens only as SHA-256, and neither appears in any response, snapshot row or log line.
 import { expect } from 'chai';
 import pg from 'pg';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
@@ -53,7 +54,7 @@ describe('secrets', () => {
       responses.push(res.text);
     }
 
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = createPool(db.url, 2, 'test');
     try {
       const snapshotRows = (await pool.query('select doc_key, body from snapshot_documents')).rows.map((r) => `${r.doc_key} ${r.body}`);
       // Every row of every table of ours, as text.

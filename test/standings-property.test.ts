@@ -4,6 +4,7 @@
 // a failure names the seed that reproduces it (PROPERTY_SEED=<n> npm test).
 import { expect } from 'chai';
 import pg from 'pg';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { seededRandom } from './support/seeded-random.ts';
 import { eventually, startEngine, type Engine } from './support/engine.ts';
@@ -22,7 +23,7 @@ describe('standings property', function () {
     db = await createTestDatabase('property');
     engine = await startEngine(db.url);
     client = new Client(engine.url);
-    pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    pool = createPool(db.url, 3, 'test');
   });
 
   after(async () => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import pg from 'pg';
 import { startWorker, type WorkerHandle } from '../src/worker/worker.ts';
+import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
@@ -27,7 +28,7 @@ describe('worker crash', function () {
   before(async () => {
     db = await createTestDatabase('worker_crash');
     engine = await startEngine(db.url, { worker: false });
-    pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    pool = createPool(db.url, 3, 'test');
   });
 
   after(async () => {

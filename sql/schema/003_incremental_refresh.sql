@@ -10,7 +10,8 @@ create table read_model_changes (
   player_id   uuid not null references players on delete cascade,
   -- The clue found; null when the player only joined (a first, wrong answer).
   clue_id     uuid references clues on delete cascade,
-  -- clock_timestamp() as the writer's last statement: staleness is measured from here.
+  -- clock_timestamp() when the answer was recorded (at most its batch's few milliseconds before the
+  -- commit): staleness is measured from here, so never understated.
   recorded_at timestamptz not null default clock_timestamp()
 );
 create index read_model_changes_hunt on read_model_changes (hunt_id, id);

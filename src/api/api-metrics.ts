@@ -16,6 +16,8 @@ export interface ApiMetrics {
   requestFinished(labels: { method: string; route: string; status: number }, seconds: number): void;
   snapshotLookup(hit: boolean): void;
   answer(outcome: AnswerOutcome, hunt?: string): void;
+  /** A batch of answers written in one statement. */
+  answerBatch(size: number): void;
   observeNotice(notice: PublishNotice): void;
   /** Staleness of a change, observed when the publish containing it is installed in memory. */
   observeStaleness(seconds: number, count?: number): void;
@@ -82,6 +84,12 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
     labelNames: ['hunt', 'outcome'] as const,
     registers: [registry],
   });
+  const answerBatches = new Histogram({
+    name: 'treasure_answer_batch_size',
+    help: 'Answers written per statement and commit: those that arrived while earlier ones were being written go together.',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
   new Gauge({
     name: 'treasure_snapshot_age_seconds',
     help: 'Age of the oldest document of each kind held in memory (since its content last changed).',
@@ -137,6 +145,7 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
       child.duration.observe(seconds);
       child.responses.inc();
     },
+    answerBatch: (size) => answerBatches.observe(size),
     snapshotLookup: (hit) => lookups.inc({ result: hit ? 'hit' : 'miss' }),
     answer(outcome, hunt) {
       answers.inc({ outcome });

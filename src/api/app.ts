@@ -6,11 +6,10 @@ import type { Registry } from 'prom-client';
 import type { AnswerHasher } from '../core/answer-hash.ts';
 import type { Pool } from '../core/db.ts';
 import { isConnectionError, one, withTransaction } from '../core/db.ts';
-import { announceChange } from '../core/dirty.ts';
 import type { Logger } from '../core/logger.ts';
 import { bearerToken, hashToken, newToken, tokensEqual } from '../core/tokens.ts';
 import { ApiError, notFound, sendError, unauthorized, unavailable } from './api-error.ts';
-import { submitAnswer, type GuessLimits } from './answer-submission.ts';
+import type { AnswerWriter } from './answer-submission.ts';
 import { countInMinute } from './rate-window.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
@@ -28,10 +27,10 @@ export interface AppContext {
   store: SnapshotStore;
   players: PlayerDirectory;
   hasher: AnswerHasher;
+  answers: AnswerWriter;
   adminToken: string;
   registry: Registry;
   metrics: ApiMetrics;
-  guessLimits: GuessLimits;
   registerRateLimit: number;
   /** Client addresses from X-Forwarded-For (only behind a trusted proxy). */
   trustProxy: boolean;
@@ -152,18 +151,11 @@ export function createApp(ctx: AppContext): express.Express {
       const input = parseBody(submitAnswerBody, body(req));
       const slug = slugParam(req);
       const clueId = requireUuid(param(req, 'clueId'), 'clueId');
-      const { result, change } = await submitAnswer(ctx.pool, ctx.hasher, ctx.guessLimits,
-        { slug, clueId, playerId: player.id, handle: player.handle, answer: input.answer });
+      const { result, change } = await ctx.answers.submit({ slug, clueId, playerId: player.id, handle: player.handle, answer: input.answer });
       ctx.metrics.answer(!result.correct ? 'wrong' : result.alreadyFound ? 'already_found' : 'find', slug);
-      if (change) {
-        // Read-your-writes: this process shows the find at once; the NOTIFY, sent before we
-        // answer, brings it to every other API process (and the refresh to the worker).
-        if (change.find) ctx.store.showFind(change.find);
-        await announceChange(ctx.pool, change).catch((err: unknown) => {
-          // Committed is committed: the worker's sweep still finds the change row.
-          ctx.log.warn('could not announce a change; the sweep will pick it up', { err });
-        });
-      }
+      // Read-your-writes: this process shows the find at once; the NOTIFY, sent with its batch
+      // before we answer, brings it to every other API process (and the refresh to the worker).
+      if (change?.find) ctx.store.showFind(change.find);
       privateResponse(res).json(result);
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) ctx.metrics.answer(err.status === 429 ? 'rate_limited' : 'rejected');

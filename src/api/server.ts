@@ -12,6 +12,7 @@ import { instrumentPool } from '../core/pool-metrics.ts';
 import { migrate } from '../core/migrate.ts';
 import { ensureQueues } from '../core/queues.ts';
 import { ApiError, sendError } from './api-error.ts';
+import { AnswerWriter } from './answer-submission.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { createApp } from './app.ts';
 import { PlayerDirectory } from './player-directory.ts';
@@ -74,12 +75,15 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   const metrics = createApiMetrics(registry, store, () => store.loaded);
   const players = new PlayerDirectory(pool);
   const hasher = createAnswerHasher(config.answerHashKey);
-  const app = createApp({
-    pool, boss, store, players, hasher, adminToken: config.adminToken, registry, metrics, log,
-    guessLimits: {
+  const answers = new AnswerWriter({
+    pool, hasher, log, onBatch: (size) => metrics.answerBatch(size),
+    limits: {
       freeWrongPerClue: config.guessFreeWrongPerClue, backoffBaseSeconds: config.guessBackoffBaseSeconds,
       backoffMaxSeconds: config.guessBackoffMaxSeconds, maxPerMinute: config.guessMaxPerMinute,
     },
+  });
+  const app = createApp({
+    pool, boss, store, players, hasher, answers, adminToken: config.adminToken, registry, metrics, log,
     registerRateLimit: config.registerRateLimit,
     trustProxy: config.trustProxy,
   });

@@ -18,10 +18,15 @@ export async function markHuntDirty(tx: Queryable, huntId: string): Promise<void
 }
 
 /**
- * Announces committed player changes. Sent after the commit, outside the writer's transaction: a
- * NOTIFY inside it would hold PostgreSQL's global notify lock through the commit's WAL flush and
- * serialize every answer. If this is lost, the worker's sweep still finds the change rows.
+ * Announces committed player changes, one notification each, in one statement. Sent after the
+ * commit, outside the writer's transaction: a NOTIFY inside it would hold PostgreSQL's global
+ * notify lock through the commit's WAL flush and serialize every writer. If this is lost, the
+ * worker's sweep still finds the change rows.
  */
-export async function announceChange(db: Queryable, notice: ChangeNotice): Promise<void> {
-  await db.query({ name: 'announce-change', text: 'select pg_notify($1, $2)', values: [DIRTY_CHANNEL, JSON.stringify(notice)] });
+export async function announceChanges(db: Queryable, notices: ChangeNotice[]): Promise<void> {
+  await db.query({
+    name: 'announce-changes',
+    text: 'select pg_notify($1, notice) from unnest($2::text[]) as notice',
+    values: [DIRTY_CHANNEL, notices.map((n) => JSON.stringify(n))],
+  });
 }

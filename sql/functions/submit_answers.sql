@@ -1,0 +1,125 @@
+-- Answers in one round trip and one transaction: the API sends those that arrive together as one
+-- batch (one statement, one commit, one WAL flush for all of them; when answers come one at a
+-- time, a batch is one answer). In array order, each answer as if alone: the hunt and clue by the
+-- request's slug and clue id, the live check, the guess limits, the attempt, the player's
+-- participation and, on the first correct answer, the find, its score event and the change row the
+-- incremental refresh publishes. A repeated guess changes nothing. An answer refused by a check
+-- changes nothing either: every check comes before its writes (the minute's count, the one write
+-- before a check, is taken back), so a refusal is a result row, never an error that would roll back
+-- the other answers of the batch.
+-- refused: 'hunt' or 'clue' (no such hunt, or a draft; no such clue in it), 'not_live' (not
+-- accepting answers now), 'per_minute' or 'backoff' (a guess limit; wait_seconds says how long).
+-- The API orders a batch by player: every batch then takes players' row locks in the same order,
+-- and two batches cannot deadlock over them.
+create or replace function submit_answers(
+  p_slugs text[], p_clues uuid[], p_players uuid[], p_guesses bytea[],
+  p_key_id text, p_norm_version smallint,
+  p_free_wrong integer, p_backoff_base float8, p_backoff_max float8, p_max_per_minute integer)
+returns table (ord integer, hunt_id uuid, refused text, wait_seconds float8,
+  correct boolean, already_found boolean, points integer, found_at timestamptz, joined boolean)
+language plpgsql
+-- Every statement here finds its rows by key. A plan cached while a table was empty (a new event,
+-- or right after a vacuum) would otherwise be a sequential scan, kept while the table grows with
+-- every answer until autovacuum's next analyze: answers got slower by the second.
+set enable_seqscan = off
+as $$
+#variable_conflict use_column
+declare
+  h record;
+  minute record;
+  v_hunt uuid;
+  v_clue uuid;
+  v_player uuid;
+  v_guess bytea;
+  now_at timestamptz;
+  wait float8;
+begin
+  for i in 1 .. coalesce(array_length(p_slugs, 1), 0) loop
+    ord := i;
+    hunt_id := null; refused := null; wait_seconds := null;
+    correct := false; already_found := false; points := 0; found_at := null; joined := false;
+    v_clue := p_clues[i];
+    v_player := p_players[i];
+    v_guess := p_guesses[i];
+    <<answer>>
+    begin
+      -- A key-share lock on the hunt: an admin ending it (FOR UPDATE) waits for this batch or is seen by it.
+      select hu.id, hu.status, hu.starts_at, hu.ends_at, c.points as clue_points into h
+        from hunts hu left join clues c on c.hunt_id = hu.id and c.id = v_clue
+       where hu.slug = p_slugs[i] for key share of hu;
+      if h.id is null or h.status = 'draft' then
+        refused := 'hunt';
+        exit answer;
+      end if;
+      if h.clue_points is null then
+        refused := 'clue';
+        exit answer;
+      end if;
+      v_hunt := h.id;
+      hunt_id := h.id;
+      now_at := clock_timestamp(); -- after the lock: an admin's end time that we waited for applies
+      if h.status is distinct from 'live' or now_at < h.starts_at or now_at >= h.ends_at then
+        refused := 'not_live';
+        exit answer;
+      end if;
+      correct := exists(select 1 from clue_answers a where a.clue_id = v_clue and a.key_id = p_key_id
+                          and a.norm_version = p_norm_version and a.answer_hash = v_guess);
+      already_found := exists(select 1 from finds f where f.player_id = v_player and f.clue_id = v_clue);
+      if exists(select 1 from submissions s where s.player_id = v_player and s.clue_id = v_clue and s.guess_hash = v_guess) then
+        exit answer;
+      end if;
+
+      minute := count_in_minute('guess', v_player::text, p_max_per_minute);
+      if not minute.allowed then
+        refused := 'per_minute';
+        wait_seconds := minute.reset_in;
+        exit answer;
+      end if;
+      select extract(epoch from g.blocked_until - clock_timestamp())::float8 into wait
+        from guess_limits g where g.player_id = v_player and g.clue_id = v_clue for update;
+      if wait > 0 then
+        -- This answer's minute count is taken back: refused, it counts for nothing.
+        update rate_windows set hits = hits - 1 where scope = 'guess' and key = v_player::text;
+        refused := 'backoff';
+        wait_seconds := wait;
+        exit answer;
+      end if;
+
+      -- A first answer makes the player a participant, which the hunt's playerCount shows.
+      insert into hunt_participants (hunt_id, player_id) values (v_hunt, v_player) on conflict do nothing;
+      joined := found;
+      insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct)
+      values (v_hunt, v_clue, v_player, p_key_id, v_guess, correct)
+      on conflict (player_id, clue_id, guess_hash) do nothing;
+
+      if not correct then
+        -- Past the free wrong guesses, each starts a back-off twice as long as the last.
+        insert into guess_limits as g (player_id, clue_id, wrong_guesses, blocked_until)
+        values (v_player, v_clue, 1, case when 1 > p_free_wrong then clock_timestamp() + least(p_backoff_max, p_backoff_base) * interval '1 second' end)
+        on conflict (player_id, clue_id) do update set
+          wrong_guesses = g.wrong_guesses + 1,
+          blocked_until = case when g.wrong_guesses + 1 > p_free_wrong
+            then clock_timestamp() + least(p_backoff_max, p_backoff_base * power(2, g.wrong_guesses - p_free_wrong)) * interval '1 second' end;
+      else
+        -- The primary key of finds settles concurrent duplicates: the loser inserts nothing.
+        insert into finds as f (player_id, clue_id, hunt_id, points, found_at)
+        values (v_player, v_clue, v_hunt, h.clue_points, clock_timestamp())
+        on conflict (player_id, clue_id) do nothing
+        returning f.found_at into found_at;
+        if found_at is null then
+          already_found := true;
+        else
+          insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
+          values (v_hunt, v_player, h.clue_points, 'find', v_clue, found_at);
+          points := h.clue_points;
+          insert into read_model_changes (hunt_id, player_id, clue_id) values (v_hunt, v_player, v_clue);
+          exit answer;
+        end if;
+      end if;
+      if joined then
+        insert into read_model_changes (hunt_id, player_id, clue_id) values (v_hunt, v_player, null);
+      end if;
+    end;
+    return next;
+  end loop;
+end $$;
