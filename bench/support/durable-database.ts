@@ -13,7 +13,11 @@ export interface DurableDatabase extends BenchDatabase {
   settings: Record<string, string>;
 }
 
-export async function openDurableDatabase(label: string, log: (msg: string) => void = console.log): Promise<DurableDatabase> {
+export async function openDurableDatabase(
+  label: string, log: (msg: string) => void = console.log,
+  /** Extra server settings for the embedded server (e.g. to preload pg_stat_statements). */
+  settings: Record<string, string> = {},
+): Promise<DurableDatabase> {
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!process.env.DATABASE_URL) {
     const parent = await mkdtemp(path.join(os.tmpdir(), `bench-${label}-`));
@@ -21,7 +25,7 @@ export async function openDurableDatabase(label: string, log: (msg: string) => v
     log('starting an embedded PostgreSQL with durable commits (set DATABASE_URL to use a server of yours)');
     const server = await startEmbeddedPostgres({
       dataDir: path.join(parent, 'data'), persistent: false,
-      settings: { max_connections: '300', shared_buffers: '256MB', max_wal_size: '4GB' },
+      settings: { max_connections: '300', shared_buffers: '256MB', max_wal_size: '4GB', ...settings },
     });
     stopEmbedded = async () => {
       delete process.env.DATABASE_URL; // the next database of this run starts its own server again
