@@ -170,7 +170,7 @@ try {
     + waits.waits.map(([k, n]) => `${k} ${n}`).join(', '));
   if (statements.length) {
     console.log('\nPostgreSQL statements by total time (pg_stat_statements, top level):');
-    for (const st of statements) console.log(`  ${String(st.total_ms).padStart(7)} ms  ${st.calls.padStart(7)} calls  ${st.mean_ms.toFixed(3)} ms  ${st.query}`);
+    for (const st of statements) console.log(`  ${String(st.total_ms).padStart(7)} ms  ${String(st.calls).padStart(7)} calls  ${st.mean_ms.toFixed(3)} ms  ${st.query}`);
   }
   for (const file of values.profile ? await readdir(PROFILE_DIR) : []) {
     const summary = summarizeProfile(`${PROFILE_DIR}/${file}`, 12);
