@@ -17,6 +17,8 @@ export interface Config {
   dbPoolMax: number;
   /** How many refresh batches one worker process runs at the same time. */
   refreshConcurrency: number;
+  /** Least time between the starts of two refreshes of one hunt: a busy hunt is republished this often. */
+  refreshMinIntervalMs: number;
   /** Safety-net full rebuild, once per interval across all workers. */
   fullRebuildIntervalSeconds: number;
   /** How often the worker sweeps dirty_hunts for hunts whose trigger was missed. */
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     answerHashKey: text(env, 'ANSWER_HASH_KEY'),
     dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 1000),
     refreshConcurrency: int(env, 'REFRESH_CONCURRENCY', 4, 1, 64),
+    refreshMinIntervalMs: int(env, 'REFRESH_MIN_INTERVAL_MS', 100, 0, 60_000),
     fullRebuildIntervalSeconds: int(env, 'FULL_REBUILD_INTERVAL_SECONDS', 300, 2),
     dirtySweepIntervalMs: int(env, 'DIRTY_SWEEP_INTERVAL_MS', 1000, 50),
     snapshotPollIntervalMs: int(env, 'SNAPSHOT_POLL_INTERVAL_MS', 5000, 50),

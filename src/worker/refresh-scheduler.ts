@@ -11,6 +11,10 @@
 // Across workers: the hunt lock. Batches take it without waiting; a hunt another worker holds is
 // skipped here, because that worker heard the same NOTIFY while running it and runs it again.
 // An admin's refreshNow runs alone and waits for the lock.
+// Pacing: a hunt's refreshes start at least `minIntervalMs` apart (an admin's refreshNow excepted).
+// A change to a quiet hunt is refreshed at once; a hunt changing all the time is refreshed once per
+// interval with everything that came meanwhile, instead of back to back as fast as the machine
+// allows, which under a flood of answers spent more on republishing than on taking the answers.
 // Failures retry with back-off. Under all of it, the change rows stay in the database until a
 // publish consumes them, and DirtyTrigger's sweep re-requests whatever is left.
 import type { Pool } from '../core/db.ts';
@@ -31,6 +35,8 @@ export interface RefreshSchedulerOptions {
   concurrency: number;
   cache: PublishedStateCache;
   log: Logger;
+  /** Least time between the starts of two refreshes of one hunt (0: back to back). */
+  minIntervalMs: number;
   /** Called after every refresh that ran (not after a skipped one), with its outcome or error. */
   onRefreshed?(outcome: RefreshOutcome | undefined, err: unknown, ms: number): void;
 }
@@ -45,6 +51,10 @@ export class RefreshScheduler {
   /** Failures in a row per hunt, and the timer of its next retry. */
   private readonly failures = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** When each hunt's last refresh started (performance.now()), for pacing. */
+  private readonly lastStarted = new Map<string, number>();
+  /** Wakes pump() when the earliest paced hunt may start. */
+  private paceTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private idle: (() => void) | undefined;
   private readonly opts: RefreshSchedulerOptions;
@@ -69,6 +79,7 @@ export class RefreshScheduler {
   /** Stops taking requests and waits for the refreshes running now; waiting ones are rejected. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.paceTimer);
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
     const dropped = [...this.waiting.values(), ...[...this.running.values()].filter((r): r is Request => r !== null)];
@@ -90,21 +101,31 @@ export class RefreshScheduler {
   }
 
   private pump(): void {
+    clearTimeout(this.paceTimer);
+    this.paceTimer = undefined;
     while (!this.stopped && this.slots < this.opts.concurrency && this.waiting.size > 0) {
-      const [first, request] = this.waiting.entries().next().value!;
+      const now = performance.now();
+      const ready = [...this.waiting].filter(([huntId, r]) => r.wait || this.readyAt(huntId) <= now);
+      if (ready.length === 0) {
+        const earliest = Math.min(...[...this.waiting.keys()].map((huntId) => this.readyAt(huntId)));
+        this.paceTimer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(earliest - now)));
+        return;
+      }
+      const [first, request] = ready[0]!;
       // A waiting admin runs alone, and so does a hunt this worker does not remember (its refresh
       // reads the published pages: in a batch it would hold up the others). Otherwise the batch
-      // is its share of the plain requests for remembered hunts waiting, in order: spread over
+      // is its share of the plain requests for remembered hunts ready to go, in order: spread over
       // the free slots while there are some (parallel refreshes finish sooner), all in one when a
       // single slot is free (the machine is busy: one publish for many hunts costs least).
       const remembered = (huntId: string) => this.opts.cache.peek(huntId) !== undefined;
       const batchable = request.wait || !remembered(first) ? []
-        : [...this.waiting].filter(([huntId, r]) => !r.wait && remembered(huntId));
+        : ready.filter(([huntId, r]) => !r.wait && remembered(huntId));
       const share = Math.ceil(batchable.length / (this.opts.concurrency - this.slots));
       const taken: [string, Request][] = batchable.length === 0 ? [[first, request]] : batchable.slice(0, Math.min(share, MAX_BATCH));
       for (const [huntId] of taken) {
         this.waiting.delete(huntId);
         this.running.set(huntId, null);
+        this.lastStarted.set(huntId, now);
       }
       this.slots++;
       void (request.wait ? this.runAlone(first, request) : this.runBatch(taken.map(([huntId]) => huntId))).finally(() => {
@@ -113,6 +134,16 @@ export class RefreshScheduler {
         this.pump();
       });
     }
+    // Forget start times too old to hold anything back (the map stays as small as the busy hunts).
+    if (this.lastStarted.size > 1000) {
+      const now = performance.now();
+      for (const [huntId, at] of this.lastStarted) if (at + this.opts.minIntervalMs <= now) this.lastStarted.delete(huntId);
+    }
+  }
+
+  private readyAt(huntId: string): number {
+    const started = this.lastStarted.get(huntId);
+    return started === undefined ? 0 : started + this.opts.minIntervalMs;
   }
 
   private async runAlone(huntId: string, request: Request): Promise<void> {

@@ -82,7 +82,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
 
   const cache = new PublishedStateCache();
   const scheduler = new RefreshScheduler({
-    pool, concurrency: config.refreshConcurrency, cache, log,
+    pool, concurrency: config.refreshConcurrency, minIntervalMs: config.refreshMinIntervalMs, cache, log,
     onRefreshed(outcome, err, ms) {
       metrics.refreshDuration.observe({ queue: REFRESH_HUNT_QUEUE, outcome: err ? 'failure' : 'success' }, ms / 1000);
       if (!outcome) return;
