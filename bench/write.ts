@@ -153,8 +153,7 @@ try {
   if (result.errorSamples.length) console.log(`transport errors: ${result.errorSamples.join('; ')}`);
   console.log(`integrity (warm-up + run, ${acked.size} acknowledged new finds, ${finds.size} new finds in the database): ${JSON.stringify(problems)}`);
   console.log(`worker settled ${(settleMs / 1000).toFixed(1)} s after the load ended`);
-  console.log(`answers completed / slowest (ms) per 5 s: ${Array.from({ length: Math.ceil(result.perSecond.length / 5) }, (_, i) =>
-    `${result.perSecond.slice(i * 5, i * 5 + 5).reduce((a, b) => a + b, 0)}/${Math.max(0, ...result.perSecondMax.slice(i * 5, i * 5 + 5)).toFixed(0)}`).join(' ')}`);
+  console.log(`answers completed / slowest (ms) per second: ${result.perSecond.map((n, i) => `${n}/${(result.perSecondMax[i] ?? 0).toFixed(0)}`).join(' ')}`);
   const parts = (['api', 'worker', 'postgres', 'load', 'bench'] as const).map((k) => [k, d(k)] as const);
   const others = machineBusy - parts.reduce((sum, [, s]) => sum + s, 0);
   console.log(`\nCPU over ${wall.toFixed(1)} s (core-seconds, % of one core): `
