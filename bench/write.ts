@@ -71,21 +71,12 @@ try {
     urls: [api.url], tokens: playerIds.map((_, i) => `${PREFIX}-token-${i + 1}`), hunts,
     rate: RATE, mix: { correct: 0.4, repeat: 0.2 },
   };
-  const acknowledged: [number, string][] = [];
-  if (Number(values.warmup) > 0) {
-    console.log(`warm-up: ${values.warmup} s...`);
-    acknowledged.push(...(await runAnswerLoad({ ...spec, seconds: Number(values.warmup), seed: 1 })).acknowledged);
-  }
-
-  console.log(`measuring: ${PLAYERS} players, ${RATE > 0 ? `${RATE} answers/s offered` : 'closed loop'}, ${SECONDS} s...`);
-  if (values.statements) await pool.query('create extension if not exists pg_stat_statements; select pg_stat_statements_reset()');
+  if (values.statements) await pool.query('create extension if not exists pg_stat_statements');
   const scrape = async () => ({
     refreshes: await scrapeHistogram(`${worker.url}/metrics`, 'treasure_refresh_duration_seconds', (l) => l.queue === 'refresh-hunt'),
     documents: await scrapeHistogram(`${worker.url}/metrics`, 'treasure_refresh_documents', (l) => l.queue === 'refresh-hunt'),
     batches: await scrapeHistogram(`${api.url}/metrics`, 'treasure_answer_batch_size', () => true),
   });
-  const scraped0 = await scrape();
-  const sampler = await samplePgActivity(db.url, postmaster);
   const cpu = (load: number) => {
     const own = process.cpuUsage();
     return {
@@ -93,14 +84,27 @@ try {
       bench: (own.user + own.system) / 1e6, machine: machineCpu(),
     };
   };
-  const perf = values.perf
-    ? spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-a', '-g', '-o', '.bench/perf.data', '--', 'sleep', String(SECONDS)], { stdio: 'ignore' })
-    : undefined;
-  const cpu0 = cpu(0);
-  const cpuStarted = performance.now();
-  const result: AnswerLoadResult = await runAnswerLoad({ ...spec, seconds: SECONDS, seed: 2 });
+  // Everything measured starts when the load generator's warm-up ends (told by onMeasuring).
+  let cpu0 = cpu(0);
+  let cpuStarted = performance.now();
+  let measuring: Promise<[Awaited<ReturnType<typeof scrape>>, Awaited<ReturnType<typeof samplePgActivity>>]> | undefined;
+  let perf: ReturnType<typeof spawn> | undefined;
+  console.log(`${values.warmup} s warm-up, then measuring: ${PLAYERS} players, ${RATE > 0 ? `${RATE} answers/s offered` : 'closed loop'}, ${SECONDS} s...`);
+  const result: AnswerLoadResult = await runAnswerLoad({ ...spec, warmupSeconds: Number(values.warmup), seconds: SECONDS, seed: 2 }, () => {
+    cpu0 = cpu(0);
+    cpuStarted = performance.now();
+    measuring = Promise.all([
+      scrape(),
+      samplePgActivity(db.url, postmaster),
+      values.statements ? pool.query('select pg_stat_statements_reset()') : undefined,
+    ]).then(([scraped, sampler]) => [scraped, sampler]);
+    perf = values.perf
+      ? spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-a', '-g', '-o', '.bench/perf.data', '--', 'sleep', String(SECONDS)], { stdio: 'ignore' })
+      : undefined;
+  });
   const cpu1 = cpu(result.cpuSeconds);
   const wall = (performance.now() - cpuStarted) / 1000;
+  const [scraped0, sampler] = await measuring!;
   const waits = await sampler.stop();
   const scraped1 = await scrape();
   const statements = values.statements ? (await pool.query<{ calls: string; total_ms: number; mean_ms: number; query: string }>(
@@ -108,8 +112,9 @@ try {
             left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as query
        from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
       order by total_exec_time desc limit 12`)).rows : [];
-  if (perf && perf.exitCode === null) await new Promise((r) => perf.once('exit', r));
-  acknowledged.push(...result.acknowledged);
+  const profiler = perf as ReturnType<typeof spawn> | undefined; // assigned in the callback above
+  if (profiler && profiler.exitCode === null) await new Promise((r) => profiler.once('exit', r));
+  const acknowledged = result.acknowledged;
   const settleMs = await waitSettled(pool, [api.url], 300_000);
 
   // Integrity: each acknowledged new find exists exactly once in finds and in score_events, and
