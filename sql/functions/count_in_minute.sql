@@ -5,7 +5,7 @@
 create or replace function count_in_minute(
   p_scope text, p_key text, p_max integer, out allowed boolean, out reset_in float8)
 language plpgsql
-set enable_seqscan = off -- a key lookup, whatever the table held when the plan was cached (see submit_answer.sql)
+set enable_seqscan = off -- a key lookup, whatever the table held when the plan was cached (see submit_answers.sql)
 as $$
 declare
   w_hits integer;

@@ -1,7 +1,7 @@
 // Recording that a hunt's documents are behind its base tables, in the writer's own transaction:
 // the change and the duty to republish it commit together, so a worker crash between them can
 // lose nothing (a player's own change is a read_model_changes row, written by
-// sql/functions/submit_answer.sql). The NOTIFY that follows only makes it fast.
+// sql/functions/submit_answers.sql). The NOTIFY that follows only makes it fast.
 import { DIRTY_CHANNEL, type ChangeNotice } from './channels.ts';
 import type { Queryable } from './db.ts';
 
