@@ -5,7 +5,7 @@
 // own. Afterwards every acknowledged new find is checked against finds and score_events. Prints a
 // table and PASS/FAIL per target (issue 5: 2,000 answers/s, p99 < 50 ms, nothing lost or doubled),
 // and what the CPU went to: per process, PostgreSQL's per client, its backends' wait events;
-// --profile adds the API's V8 CPU profile, --perf a machine-wide `perf` profile (Linux perf),
+// --profile adds V8 CPU profiles of the API and the worker, --perf a machine-wide `perf` profile (Linux perf),
 // --statements PostgreSQL's statements by time spent (pg_stat_statements; embedded server only).
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
@@ -50,11 +50,11 @@ try {
   const apiEnv = { GUESS_MAX_PER_MINUTE: '1000000', GUESS_FREE_WRONG_PER_CLUE: '1000000', DB_POOL_MAX: values.pool! };
   if (values.profile) await rm(PROFILE_DIR, { recursive: true, force: true });
   await mkdir(PROFILE_DIR, { recursive: true });
-  const worker = await spawnWorker(db.url);
+  const worker = await spawnWorker(db.url, {}, values.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-name=worker.cpuprofile'] : []);
   processes.push(worker);
   const api = await spawnApi({
     databaseUrl: db.url, port: await freePort(), processes: Number(values.apis), env: apiEnv,
-    nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`,] : [],
   });
   processes.push(api);
   await waitSettled(pool, [api.url], 300_000);
@@ -178,7 +178,7 @@ try {
   }
   for (const file of values.profile ? await readdir(PROFILE_DIR) : []) {
     const summary = summarizeProfile(`${PROFILE_DIR}/${file}`, 12);
-    console.log(`\nAPI CPU profile ${file} (${summary.totalSamples} samples), self time:`);
+    console.log(`\n${file} (V8 CPU profile of the whole process, ${summary.totalSamples} samples), self time:`);
     for (const f of summary.functions) console.log(`  ${(100 * f.share).toFixed(1).padStart(5)}%  ${f.name}`);
     console.log(`  by module: ${summary.modules.slice(0, 8).map((m) => `${m.name} ${(100 * m.share).toFixed(1)}%`).join(', ')}`);
   }

@@ -5,10 +5,10 @@ import { spawnServer, type ServerProcess } from './processes.ts';
 
 const WORKER_MAIN = fileURLToPath(new URL('../../src/worker/main.ts', import.meta.url));
 
-export async function spawnWorker(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function spawnWorker(databaseUrl: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   return spawnServer({
-    name: 'worker', script: WORKER_MAIN, port, readyPath: '/metrics',
+    name: 'worker', script: WORKER_MAIN, port, readyPath: '/metrics', nodeArgs,
     env: { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'warn', ...env },
   });
 }
