@@ -17,7 +17,7 @@ import { runAutocannon, runSpreadFixedRate } from './support/autocannon.ts';
 import { summarizeProfiles } from './support/cpu-profile.ts';
 import { openBenchDatabase } from './support/database.ts';
 import { inspect, type MemoryUsage } from './support/inspector.ts';
-import { combine, difference, emptyHistogram, quantile, scrapeHistogram, type HistogramSnapshot } from './support/metrics.ts';
+import { combine, difference, emptyHistogram, parseHistogram, quantile, scrapeHistogram, type HistogramSnapshot, type Labels } from './support/metrics.ts';
 import {
   allProcessTicks, busiestBetween, cpuSeconds, listenOverflows, machineCpu, processTree, residentMemory, spawnApi, spawnServer,
   waitAllReady, waitForQuiet, watchAcceptQueue, type ServerProcess,
@@ -190,7 +190,8 @@ try {
   // database and the servers started above keep their own CPUs).
   if (LOAD_CPU !== undefined) execFileSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
 
-  const scrape = () => scrapeHistogram(`${api.url}/metrics`, HISTOGRAM, (l) => l.method === 'GET' && SNAPSHOT_ROUTES.has(l.route ?? ''));
+  const snapshotRoutes = (l: Labels) => l.method === 'GET' && SNAPSHOT_ROUTES.has(l.route ?? '');
+  const scrape = () => scrapeHistogram(`${api.url}/metrics`, HISTOGRAM, snapshotRoutes);
   async function measure(v: Variant, connections: number, durationSeconds: number, round: number): Promise<Run> {
     const busyBefore = await waitForQuiet({ maxBusyCores: QUIET, timeoutMs: quick ? 5_000 : 60_000 });
     const handlerBefore = v.server === api ? await scrape() : undefined;
@@ -258,8 +259,16 @@ try {
     const started = performance.now();
     const result = await run();
     const wall = (performance.now() - started) / 1000;
-    const handler = difference(before, await scrape());
-    return { ...result, busyBefore, serverCores: (cpuSeconds(api.pid) - cpu0) / wall, generatorCores: result.generatorCpu / wall, handlerP99: quantile(0.99, handler) * 1000, handled: handler.count };
+    // prom-client resets its event-loop delay histogram (10 ms resolution) at every scrape: the
+    // values read now cover the run. A delay there is time no request could be answered in.
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    const handler = difference(before, parseHistogram(metrics, HISTOGRAM, snapshotRoutes));
+    const loopMs = (name: string) => 1000 * Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    return {
+      ...result, busyBefore, serverCores: (cpuSeconds(api.pid) - cpu0) / wall, generatorCores: result.generatorCpu / wall,
+      handlerP99: quantile(0.99, handler) * 1000, handled: handler.count,
+      loopDelayP99: loopMs('nodejs_eventloop_lag_p99_seconds'), loopDelayMax: loopMs('nodejs_eventloop_lag_max_seconds'),
+    };
   }
   const quietly = async (run: () => Promise<Awaited<ReturnType<typeof fixedRate>>>) => {
     let r = await run();
@@ -274,7 +283,8 @@ try {
   const plain = await quietly(() => fixedRate(() => runAutocannon({ url: fixedUrl, connections: settings.connections, overallRate: offered, durationSeconds: fixedSeconds, cpus: LOAD_CPU })));
   for (const [name, r] of [['spread over the second (100 instances)', spread], ['--overallRate, one instance', plain]] as const) {
     log(`autocannon ${name}: ${fmt.int(r.rps)} req/s, p50 ${fmt.ms(r.p50)} ms, p99 ${fmt.ms(r.p99)} ms, max ${fmt.ms(r.max)} ms, `
-      + `errors ${r.errors}; handler p99 ${fmt.ms(r.handlerP99)} ms; cores: api ${r.serverCores.toFixed(2)}, autocannon ${r.generatorCores.toFixed(2)}`);
+      + `errors ${r.errors}; handler p99 ${fmt.ms(r.handlerP99)} ms; API event-loop delay p99 ${fmt.ms(r.loopDelayP99)} ms, max ${fmt.ms(r.loopDelayMax)} ms; `
+      + `cores: api ${r.serverCores.toFixed(2)}, autocannon ${r.generatorCores.toFixed(2)}`);
   }
 
   // Memory: the measured API after everything, and a fresh API asked for a full GC (what its live
@@ -350,9 +360,10 @@ try {
   out.push(`ratios (${settings.lowConnections} connections): top 50 / raw ${fmt.ratio(ratio('top', 'raw', settings.lowConnections))}; `
     + `/ live query ${ratio('top', 'live', settings.lowConnections).toFixed(1)}`);
   out.push(`\nfixed offered load ${offered} req/s (half the leaderboard top 50 maximum), ${c} connections, one API process, autocannon on CPU ${LOAD_CPU ?? 'any'}:`);
-  out.push(table(['generator', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'handler p99 ms', 'CPU cores: api / autocannon'],
+  out.push(table(['generator', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'handler p99 ms', 'API event-loop delay p99 / max ms', 'CPU cores: api / autocannon'],
     ([['autocannon, 100 instances started evenly over a second', spread], ['autocannon --overallRate, one instance (CLI)', plain]] as const).map(([name, r]) =>
-      [name, fmt.int(r.rps), fmt.ms(r.p50), fmt.ms(r.p90), fmt.ms(r.p99), fmt.ms(r.max), r.errors, fmt.ms(r.handlerP99), `${r.serverCores.toFixed(2)} / ${r.generatorCores.toFixed(2)}`])));
+      [name, fmt.int(r.rps), fmt.ms(r.p50), fmt.ms(r.p90), fmt.ms(r.p99), fmt.ms(r.max), r.errors, fmt.ms(r.handlerP99),
+        `${fmt.ms(r.loopDelayP99)} / ${fmt.ms(r.loopDelayMax)}`, `${r.serverCores.toFixed(2)} / ${r.generatorCores.toFixed(2)}`])));
   out.push(`\nmemory of one API process (${fmt.int(documents)} documents): VmRSS ${fmt.mb(loadedMemory.rss)} once loaded, ${fmt.mb(memory.rss)} after the runs `
     + `(peak ${fmt.mb(memory.peak)}); API_PROCESSES=2: ${twoWorkers.map(fmt.mb).join(' + ')}. A fresh API process: ${fmt.mb(probeLoaded)} once loaded, `
     + `after a full GC ${fmt.mb(afterGc.rss)} resident, of which V8 heap ${fmt.mb(afterGc.heapUsed)} used, buffers (document bodies) ${fmt.mb(afterGc.arrayBuffers)}. `

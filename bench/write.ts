@@ -54,7 +54,7 @@ try {
   processes.push(worker);
   const api = await spawnApi({
     databaseUrl: db.url, port: await freePort(), processes: Number(values.apis), env: apiEnv,
-    nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`,] : [],
+    nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   });
   processes.push(api);
   await waitSettled(pool, [api.url], 300_000);
