@@ -122,6 +122,12 @@ export class AnswerWriter {
       for (const pending of batch) pending.reject(err);
       return;
     }
+    // Committed: from here on nothing is written again; whatever happens, every answer is settled.
+    if (rows.length !== batch.length) {
+      const err = new Error(`submit_answers returned ${rows.length} rows for ${batch.length} answers`);
+      for (const pending of batch) pending.reject(err);
+      return;
+    }
     this.onBatch(batch.length);
     const answers = batch.map((pending, i) => this.settle(pending.input, rows[i]!));
     const changes = answers.flatMap((a) => (a instanceof ApiError || !a.change ? [] : [a.change]));
@@ -149,7 +155,6 @@ export class AnswerWriter {
         this.limits.freeWrongPerClue, this.limits.backoffBaseSeconds, this.limits.backoffMaxSeconds, this.limits.maxPerMinute,
       ],
     });
-    if (rows.length !== batch.length) throw new Error(`submit_answers returned ${rows.length} rows for ${batch.length} answers`);
     return rows.sort((a, b) => a.ord - b.ord);
   }
 

@@ -1,6 +1,8 @@
 // The API process: loads snapshots into memory, then serves them over node:http, with express
 // behind for everything that is not a snapshot read.
+import cluster from 'node:cluster';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { PgBoss } from 'pg-boss';
 import { createAnswerHasher } from '../core/answer-hash.ts';
 import type { Config } from '../core/config.ts';
@@ -21,7 +23,8 @@ import { matchSnapshotRoute, serveSnapshot } from './snapshot-routes.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 
 export interface ApiHandle {
-  server: http.Server;
+  /** The listening sockets, all on `port`. */
+  servers: http.Server[];
   port: number;
   url: string;
   pool: Pool;
@@ -34,6 +37,13 @@ export interface ApiSettings extends Config {
   adminToken: string;
   answerHashKey: string;
 }
+
+// Listening sockets of one API process, all on its port (SO_REUSEPORT; the kernel spreads new
+// connections over them). libuv accepts one connection per socket per event-loop iteration
+// (libuv#3696), and under load an iteration lasts milliseconds: a burst of hundreds of new
+// connections waited in the accept queue for seconds, past clients' timeouts. Four sockets accept
+// four per iteration. Cluster workers get their connections from the primary, which only accepts.
+const LISTENING_SOCKETS = process.platform === 'linux' && !cluster.isWorker ? 4 : 1;
 
 export async function startApi(config: ApiSettings, options: { log?: Logger } = {}): Promise<ApiHandle> {
   const log = options.log ?? createLogger('api', config.logLevel);
@@ -90,7 +100,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   resources.add('snapshot store', () => store.stop());
   await store.start();
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = process.hrtime.bigint();
     if (applyResponseHeaders(req, res, config.corsOrigins)) return;
     const url = req.url ?? '/';
@@ -119,36 +129,54 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
       return;
     }
     app(req, res);
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  };
+  const servers = Array.from({ length: LISTENING_SOCKETS }, () => http.createServer(handle));
+  // The port is claimed by a plain socket first: taken by anything (another API process started
+  // twice included), it fails here with EADDRINUSE rather than sharing the port; 0 picks a free one.
+  const port = servers.length > 1 ? await claimPort(config.port, config.host) : config.port;
   resources.add('http server', async () => {
-    // Stop accepting, let in-flight requests finish, close idle keep-alive sockets; a request
-    // still running after 10 s is cut.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting (a socket that never listened closes at once), let in-flight requests
+    // finish, close idle keep-alive sockets; a request still running after 10 s is cut.
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     // A keep-alive socket turns idle when its last response is sent: close those as they appear.
-    const idle = setInterval(() => server.closeIdleConnections(), 50);
-    server.closeIdleConnections();
-    const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+    const closeIdle = () => { for (const server of servers) server.closeIdleConnections(); };
+    const idle = setInterval(closeIdle, 50);
+    closeIdle();
+    const forced = setTimeout(() => { for (const server of servers) server.closeAllConnections(); }, 10_000);
     await closed;
     clearInterval(idle);
     clearTimeout(forced);
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  for (const server of servers) {
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port, host: config.host, reusePort: servers.length > 1 }, () => resolve());
+    });
+  }
+  const bound = (servers[0]!.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${bound}`;
   log.info('api listening', { url, documents: store.documents.size });
 
   return {
-    server, port, url, pool, store,
+    servers, port: bound, url, pool, store,
     async stop() {
       await resources.close((name, err) => log.warn(`could not close ${name}`, { err }));
       log.info('api stopped');
     },
   };
+}
+
+/** Binds `port` (0: a free one) with a plain socket and releases it: the port, free right now. */
+async function claimPort(port: number, host: string): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ port, host }, () => resolve());
+  });
+  const claimed = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return claimed;
 }
 
 /** Route label for requests express handled: a template, never the raw path (bounded cardinality). */
