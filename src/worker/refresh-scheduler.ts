@@ -134,7 +134,8 @@ export class RefreshScheduler {
         this.pump();
       });
     }
-    // Forget start times too old to hold anything back (the map stays as small as the busy hunts).
+    // Forget start times too old to hold anything back, once there are many (a worker of a
+    // platform with thousands of hunts keeps about as many entries as hunts it refreshed lately).
     if (this.lastStarted.size > 1000) {
       const now = performance.now();
       for (const [huntId, at] of this.lastStarted) if (at + this.opts.minIntervalMs <= now) this.lastStarted.delete(huntId);
