@@ -2,8 +2,5 @@
 // V8 grows the young generation with the allocation rate, and a busy API allocates fast (a
 // request, its headers, its socket): left to its default on a large machine it kept about 170 MiB
 // more resident after 1,000 connections' load than with semi-spaces capped at 16 MiB, at the same
-// throughput. Requests in flight under load survive into the old generation, which V8 then lets
-// grow to several times what is live before collecting it: a growing factor of 1.25 kept about
-// 20 MiB less resident after the read bench's loads, at the same throughput (docs/BENCHMARKS.md,
-// read path).
-export const API_NODE_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=25'];
+// throughput (docs/BENCHMARKS.md, read path).
+export const API_NODE_FLAGS = ['--max-semi-space-size=16'];
