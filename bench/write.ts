@@ -87,7 +87,7 @@ try {
   // Everything measured starts when the load generator's warm-up ends (told by onMeasuring).
   let cpu0 = cpu(0);
   let cpuStarted = performance.now();
-  let measuring: Promise<[Awaited<ReturnType<typeof scrape>>, Awaited<ReturnType<typeof samplePgActivity>>]> | undefined;
+  let measuring: Promise<[Awaited<ReturnType<typeof scrape>>, Awaited<ReturnType<typeof samplePgActivity>>, unknown]> | undefined;
   let perf: ReturnType<typeof spawn> | undefined;
   console.log(`${values.warmup} s warm-up, then measuring: ${PLAYERS} players, ${RATE > 0 ? `${RATE} answers/s offered` : 'closed loop'}, ${SECONDS} s...`);
   const result: AnswerLoadResult = await runAnswerLoad({ ...spec, warmupSeconds: Number(values.warmup), seconds: SECONDS, seed: 2 }, () => {
@@ -97,7 +97,7 @@ try {
       scrape(),
       samplePgActivity(db.url, postmaster),
       values.statements ? pool.query('select pg_stat_statements_reset()') : undefined,
-    ]).then(([scraped, sampler]) => [scraped, sampler]);
+    ]);
     perf = values.perf
       ? spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-a', '-g', '-o', '.bench/perf.data', '--', 'sleep', String(SECONDS)], { stdio: 'ignore' })
       : undefined;
@@ -107,7 +107,7 @@ try {
   const [scraped0, sampler] = await measuring!;
   const waits = await sampler.stop();
   const scraped1 = await scrape();
-  const statements = values.statements ? (await pool.query<{ calls: string; total_ms: number; mean_ms: number; query: string }>(
+  const statements = values.statements ? (await pool.query<{ calls: number; total_ms: number; mean_ms: number; query: string }>(
     `select calls, round(total_exec_time)::float8 as total_ms, round((total_exec_time / calls)::numeric, 3)::float8 as mean_ms,
             left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as query
        from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
