@@ -195,6 +195,34 @@ describe('incremental refresh', () => {
     expect(after.headers.get('etag')).to.not.equal(before.headers.get('etag'));
   });
 
+  it('serves the ranks of players on leaderboard pages a publish left unchanged', async () => {
+    const hunt = await createHunt(a, 'kept-page-hunt', [{ answers: ['cobalt'], points: 10 }]);
+    const huntId = await huntIdOf('kept-page-hunt');
+    const players = [];
+    for (let i = 0; i < 52; i++) players.push(await registerPlayer(a, `kept_${String(i).padStart(2, '0')}`));
+    // 51 finds fill page 0 and start page 1; the 52nd, the latest, lands at the end of page 1.
+    for (const p of players.slice(0, 51)) await answer(a, 'kept-page-hunt', hunt.clues[0]!.id, p.token, 'cobalt');
+    await refreshHunt(one.api.pool, huntId);
+    const pageVersion = async (n: number) => Number((await pool.query('select version from snapshot_documents where doc_key = $1 and format_version = $2',
+      [`leaderboard:kept-page-hunt:page:${n}`, FORMAT_VERSION])).rows[0].version);
+    const [page0, page1] = [await pageVersion(0), await pageVersion(1)];
+    await answer(a, 'kept-page-hunt', hunt.clues[0]!.id, players[51]!.token, 'cobalt');
+    expect((await refreshHunt(one.api.pool, huntId)).path).to.equal('incremental');
+    expect(await pageVersion(0), 'page 0 not rewritten').to.equal(page0);
+    expect(await pageVersion(1), 'page 1 rewritten').to.be.greaterThan(page1);
+
+    for (const client of [a, b]) {
+      const board = await eventually(async () => {
+        const res = await client.get('/v1/hunts/kept-page-hunt/leaderboard?limit=100');
+        return res.body.total === 52 ? res.body : undefined;
+      }, 'the second publish installed');
+      for (const entry of board.entries as { playerId: string; rank: number }[]) {
+        const res = await client.get(`/v1/hunts/kept-page-hunt/players/${entry.playerId}`);
+        expect(res.body.rank, `rank of ${entry.playerId}`).to.equal(entry.rank);
+      }
+    }
+  });
+
   it('measures staleness per accepted answer, from its commit to the document installed', async () => {
     const hunt = await createHunt(a, 'stale-hunt', [{ answers: ['tin'] }, { answers: ['zinc'] }]);
     const huntId = await huntIdOf('stale-hunt');

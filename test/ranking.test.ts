@@ -111,6 +111,12 @@ describe('ranking', () => {
         return board && board.total === reference.entries.length ? board : undefined;
       }, `seeded hunt ${slug} published`);
       expect(served.entries).to.deep.equal(reference.entries);
+      // Windows that start inside a stored page and end in the next one, or past the end.
+      const total = reference.entries.length;
+      for (const [offset, limit] of [[37, 29], [49, 2], [0, 1], [total - 3, 10], [total, 5]] as const) {
+        const res = await client.get(`/v1/hunts/${slug}/leaderboard?offset=${offset}&limit=${limit}`);
+        expect(res.body.entries, `offset ${offset}, limit ${limit}`).to.deep.equal(reference.entries.slice(offset, offset + limit));
+      }
 
       for (const [playerId, expected] of reference.progress) {
         const res = await client.get(`/v1/hunts/${slug}/players/${playerId}`);

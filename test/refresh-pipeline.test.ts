@@ -113,10 +113,12 @@ describe('refresh pipeline', () => {
         if (detailDoc && board && index) {
           const detail = JSON.parse(detailDoc.body.toString()) as HuntDetailContent;
           const listed = JSON.parse(index.body.toString()).hunts.find((h: { slug: string }) => h.slug === 'atomic-hunt');
-          const found = board.entries.reduce((s, e) => s + e.cluesFound, 0);
+          const entries = [...board.pages.keys()].sort((a, b) => a - b)
+            .flatMap((n) => JSON.parse(board.pages.get(n)!.json.toString()) as LeaderboardEntry[]);
+          const found = entries.reduce((s, e) => s + e.cluesFound, 0);
           const solved = detail.clues.reduce((s, c) => s + c.solveCount, 0);
           if (found !== detail.findCount || solved !== detail.findCount) failures.push(`finds ${found}/${solved}/${detail.findCount}`);
-          if (board.entries.length !== board.total) failures.push(`pages hold ${board.entries.length} of ${board.total} entries`);
+          if (entries.length !== board.total) failures.push(`pages hold ${entries.length} of ${board.total} entries`);
           // The index may lag the hunt (it is republished at most once a second), never run ahead.
           if (listed.playerCount > detail.playerCount) failures.push(`playerCount ${listed.playerCount}/${detail.playerCount}`);
           checks++;

@@ -12,7 +12,8 @@ import { ApiError, notFound, sendError, unavailable } from './api-error.ts';
 import type { PlayerDirectory } from './player-directory.ts';
 import type { HeldProgress } from './progress-cache.ts';
 import { ownedBuffer, type ServedDocument } from './served-document.ts';
-import type { ServedBoard, SnapshotStore } from './snapshot-store.ts';
+import { entriesWindow, rankOf, type ServedBoard } from './served-board.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LIMIT = 100;
@@ -123,9 +124,8 @@ function leaderboard(ctx: SnapshotContext, slug: string, query: string): Reply {
     }
     return cached;
   }
-  // Any other window is cut from the parsed entries already in memory.
-  return reply(Buffer.from(serialize({ hunt: board.hunt, entries: board.entries.slice(offset, offset + limit), total: board.total }, stamp)),
-    `${limit}:${offset}`);
+  // Any other window is cut from the stored pages' bytes.
+  return reply(Buffer.from(leaderboardBody(board.hunt, entriesWindow(board, offset, limit), board.total, stamp)), `${limit}:${offset}`);
 }
 
 async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerResponse, slug: string, playerId: string): Promise<void> {
@@ -159,7 +159,7 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
       .sort((a, b) => (a.foundAt < b.foundAt ? -1 : a.foundAt > b.foundAt ? 1 : 0));
     const view: ProgressView = {
       ...content,
-      rank: board.ranks.get(playerId) ?? null,
+      rank: rankOf(board, playerId),
       points: content.points + extra.reduce((sum, f) => sum + f.points, 0),
       cluesFound: finds.length,
       finds,
@@ -193,7 +193,7 @@ async function fetchProgress(store: SnapshotStore, key: string): Promise<HeldPro
  * the leaderboard it comes from spliced in before the closing brace.
  */
 function rankedProgress(doc: ServedDocument, board: ServedBoard, playerId: string): Reply {
-  const tail = `,"rank":${board.ranks.get(playerId) ?? null},"leaderboardVersion":${board.version}}`;
+  const tail = `,"rank":${rankOf(board, playerId)},"leaderboardVersion":${board.version}}`;
   const body = Buffer.concat([doc.body.subarray(0, doc.body.length - 1), Buffer.from(tail)]);
   // The stored document's tag, told apart per leaderboard version: its rank may differ.
   return { etag: `${doc.etag.slice(0, -1)}.${board.version}"`, version: doc.version, generatedAtMs: doc.generatedAtMs, body };

@@ -5,31 +5,12 @@
 // publish, never a mix.
 import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
-import {
-  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, type LeaderboardEntry, type LeaderboardHead, type ProgressFind,
-} from '../core/documents.ts';
+import { FORMAT_VERSION, docKeys, type ProgressFind } from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
 import { ProgressCache, findsOf } from './progress-cache.ts';
+import { buildBoard, type ServedBoard } from './served-board.ts';
 import { servedDocument, type DocumentRow, type ServedDocument } from './served-document.ts';
-
-/**
- * A hunt's leaderboard as served: its head's stamp, its pages as stored (bare JSON arrays), and
- * the same entries parsed, for windows that are not whole pages and for ranks in progress reads.
- * Responses are put together from a page on first request and kept until the next version.
- */
-export interface ServedBoard {
-  hunt: string;
-  total: number;
-  version: number;
-  generatedAt: string;
-  generatedAtMs: number;
-  pages: Map<number, { json: Buffer; entries: LeaderboardEntry[] }>;
-  entries: LeaderboardEntry[];
-  ranks: Map<string, number>;
-  /** Whole-page responses (bytes and ETag), made on first request, dropped with this version. */
-  responses: Map<number, { etag: string; version: number; generatedAtMs: number; body: Buffer }>;
-}
 
 /** A find this process heard of (its own answer, or another process's NOTIFY) but whose progress is not published yet. */
 export interface UnpublishedFind extends ProgressFind { handle: string; heardAt: number }
@@ -241,28 +222,8 @@ export class SnapshotStore {
       this.boards.delete(key);
       return;
     }
-    const stamped = JSON.parse(head.body.toString('utf8')) as LeaderboardHead & { version: number; generatedAt: string };
-    const previous = this.boards.get(key);
-    const pages = new Map<number, { json: Buffer; entries: LeaderboardEntry[] }>();
-    for (let n = 0; n * LEADERBOARD_PAGE_SIZE < Math.max(stamped.total, 1); n++) {
-      const doc = this.documents.get(docKeys.leaderboardPage(stamped.hunt, n));
-      if (!doc) continue;
-      const kept = previous?.pages.get(n);
-      // Pages that did not change keep their parsed entries.
-      pages.set(n, kept && kept.json === doc.body ? kept : { json: doc.body, entries: JSON.parse(doc.body.toString('utf8')) as LeaderboardEntry[] });
-    }
-    const entries = [...pages.keys()].sort((a, b) => a - b).flatMap((n) => pages.get(n)!.entries);
-    this.boards.set(key, {
-      hunt: stamped.hunt,
-      total: stamped.total,
-      version: stamped.version,
-      generatedAt: stamped.generatedAt,
-      generatedAtMs: head.generatedAtMs,
-      pages,
-      entries,
-      ranks: new Map(entries.map((e) => [e.playerId, e.rank])),
-      responses: new Map(),
-    });
+    const hunt = key.slice(key.indexOf(':') + 1);
+    this.boards.set(key, buildBoard(head, (n) => this.documents.get(docKeys.leaderboardPage(hunt, n)), this.boards.get(key)));
   }
 
   private forgetStaleFinds(): void {
