@@ -72,6 +72,8 @@ export function buildBoard(
     if (!doc) continue;
     const first = n * LEADERBOARD_PAGE_SIZE;
     const kept = previous?.pages.get(n);
+    // The same bytes at the same page number: the same players at the same positions (if the
+    // previous board held them all), so their ids and ranks are copied, not parsed again.
     if (kept && kept.json === doc.body && previous!.ranks.length >= first + kept.bounds.length / 2) {
       const size = Math.min(kept.bounds.length / 2, count - first);
       ids.set(previous!.ids.subarray(4 * first, 4 * (first + size)), 4 * first);
