@@ -2,7 +2,7 @@
 // ends in them, and a table from player id to rank. No parsed entries are kept: 200 boards of
 // 500 players held as objects and Maps were half of the process's live heap (23.5 MiB), and V8
 // lets a busy process's heap grow to a multiple of what is live. As typed arrays: 2.3 MiB.
-import { LEADERBOARD_PAGE_SIZE, type LeaderboardEntry, type LeaderboardHead, type Stamp } from '../core/documents.ts';
+import { LEADERBOARD_PAGE_SIZE, docKeys, type LeaderboardEntry, type LeaderboardHead, type Stamp } from '../core/documents.ts';
 import type { ServedDocument } from './served-document.ts';
 
 /** A stored page: its bytes (a bare JSON array) and each entry's [start, end) within them. */
@@ -55,11 +55,12 @@ function uuidWords(id: string): [number, number, number, number] {
 }
 
 /**
- * The board of a head document and its pages. Pages whose bytes are those of `previous` (the
- * same Buffer: unchanged by this publish) keep their bounds and ids; only the others are parsed.
+ * The board of a head document and its pages (`documents`: what the store holds, by key). Pages
+ * whose bytes are those of `previous` (the same Buffer: unchanged by this publish) keep their
+ * bounds and ids; only the others are parsed.
  */
 export function buildBoard(
-  head: ServedDocument, pageOf: (n: number) => ServedDocument | undefined, previous: ServedBoard | undefined,
+  head: ServedDocument, documents: ReadonlyMap<string, ServedDocument>, previous: ServedBoard | undefined,
 ): ServedBoard {
   const stamped = JSON.parse(head.body.toString('utf8')) as LeaderboardHead & Stamp;
   const count = Math.max(stamped.total, 0);
@@ -68,7 +69,7 @@ export function buildBoard(
   const ranks = new Uint32Array(count);
   const present = new Uint8Array(count);
   for (let n = 0; n * LEADERBOARD_PAGE_SIZE < Math.max(count, 1); n++) {
-    const doc = pageOf(n);
+    const doc = documents.get(docKeys.leaderboardPage(stamped.hunt, n));
     if (!doc) continue;
     const first = n * LEADERBOARD_PAGE_SIZE;
     const kept = previous?.pages.get(n);

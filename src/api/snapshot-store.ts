@@ -222,8 +222,7 @@ export class SnapshotStore {
       this.boards.delete(key);
       return;
     }
-    const hunt = key.slice(key.indexOf(':') + 1);
-    this.boards.set(key, buildBoard(head, (n) => this.documents.get(docKeys.leaderboardPage(hunt, n)), this.boards.get(key)));
+    this.boards.set(key, buildBoard(head, this.documents, this.boards.get(key)));
   }
 
   private forgetStaleFinds(): void {
