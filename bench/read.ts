@@ -17,7 +17,7 @@ import { runAutocannon, runSpreadFixedRate } from './support/autocannon.ts';
 import { summarizeProfiles } from './support/cpu-profile.ts';
 import { openBenchDatabase } from './support/database.ts';
 import { inspect, type MemoryUsage } from './support/inspector.ts';
-import { combine, difference, emptyHistogram, parseHistogram, quantile, scrapeHistogram, type HistogramSnapshot, type Labels } from './support/metrics.ts';
+import { combine, difference, emptyHistogram, parseHistogram, quantile, sampleValue, scrapeHistogram, type HistogramSnapshot, type Labels } from './support/metrics.ts';
 import {
   allProcessTicks, busiestBetween, cpuSeconds, listenOverflows, machineCpu, processTree, residentMemory, spawnApi, spawnServer,
   waitAllReady, waitForQuiet, watchAcceptQueue, type ServerProcess,
@@ -121,6 +121,9 @@ try {
 
   const port = () => freePort();
   const cpuProfDir = path.join(scratch, 'profiles');
+  // Every API process but the first on a checkout starts from Node's compile cache (node-flags.ts):
+  // start and stop one, so that the measured process is such a one.
+  await (await spawnApi({ databaseUrl: db.url, port: await port() })).stop();
   const api = await spawnApi({
     databaseUrl: db.url, port: await port(), cpus: SERVER_CPU,
     nodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : undefined,
@@ -263,7 +266,7 @@ try {
     // values read now cover the run. A delay there is time no request could be answered in.
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     const handler = difference(before, parseHistogram(metrics, HISTOGRAM, snapshotRoutes));
-    const loopMs = (name: string) => 1000 * Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const loopMs = (name: string) => 1000 * sampleValue(metrics, name);
     return {
       ...result, busyBefore, serverCores: (cpuSeconds(api.pid) - cpu0) / wall, generatorCores: result.generatorCpu / wall,
       handlerP99: quantile(0.99, handler) * 1000, handled: handler.count,
@@ -292,7 +295,10 @@ try {
   const memory = residentMemory(api.pid);
   const twoWorkers = processTree(apiTwo.pid).slice(1).map((pid) => residentMemory(pid).rss);
   const metricsText = await (await fetch(`${api.url}/metrics`)).text();
-  const documents = Number(/^treasure_snapshot_documents(?:\{[^}]*\})? (\S+)$/m.exec(metricsText)?.[1] ?? NaN);
+  const metric = (name: string) => sampleValue(metricsText, name);
+  const documents = metric('treasure_snapshot_documents');
+  // Where the resident set went: what V8 holds for its heap against what the process holds outside it.
+  const heapAfter = { total: metric('nodejs_heap_size_total_bytes'), used: metric('nodejs_heap_size_used_bytes'), external: metric('nodejs_external_memory_bytes') };
   const inspectorPort = await port();
   const probe = await spawnApi({ databaseUrl: db.url, port: await port(), cpus: SERVER_CPU, nodeArgs: [`--inspect=127.0.0.1:${inspectorPort}`] });
   servers.push(probe);
@@ -365,7 +371,7 @@ try {
       [name, fmt.int(r.rps), fmt.ms(r.p50), fmt.ms(r.p90), fmt.ms(r.p99), fmt.ms(r.max), r.errors, fmt.ms(r.handlerP99),
         `${fmt.ms(r.loopDelayP99)} / ${fmt.ms(r.loopDelayMax)}`, `${r.serverCores.toFixed(2)} / ${r.generatorCores.toFixed(2)}`])));
   out.push(`\nmemory of one API process (${fmt.int(documents)} documents): VmRSS ${fmt.mb(loadedMemory.rss)} once loaded, ${fmt.mb(memory.rss)} after the runs `
-    + `(peak ${fmt.mb(memory.peak)}); API_PROCESSES=2: ${twoWorkers.map(fmt.mb).join(' + ')}. A fresh API process: ${fmt.mb(probeLoaded)} once loaded, `
+    + `(peak ${fmt.mb(memory.peak)}; V8 heap ${fmt.mb(heapAfter.total)} of which ${fmt.mb(heapAfter.used)} used, external ${fmt.mb(heapAfter.external)}); API_PROCESSES=2: ${twoWorkers.map(fmt.mb).join(' + ')}. A fresh API process: ${fmt.mb(probeLoaded)} once loaded, `
     + `after a full GC ${fmt.mb(afterGc.rss)} resident, of which V8 heap ${fmt.mb(afterGc.heapUsed)} used, buffers (document bodies) ${fmt.mb(afterGc.arrayBuffers)}. `
     + `Document bodies in the database: ${documentBytes.map((d) => `${d.kind} ${fmt.int(d.n)} x ${fmt.int(d.bytes / d.n)} B = ${fmt.mb(d.bytes)}`).join(', ')}.`);
   out.push(`\ntargets:\n${table(['target', 'measured', 'result'], targets)}`);
@@ -402,7 +408,7 @@ notes:
   writeFileSync(file, JSON.stringify({
     settings, host, db: db.server, pageBytes, data: { ...data, slugs: undefined, huntIds: undefined }, documentBytes,
     runs: runs.map((r) => ({ ...r, handler: undefined })), fixed: { offered, spread, plain }, handlerP99,
-    memory: { loaded: loadedMemory, after: memory, twoWorkers, probeLoaded, afterGc }, documents, targets, report,
+    memory: { loaded: loadedMemory, after: memory, heapAfter, twoWorkers, probeLoaded, afterGc }, documents, targets, report,
   }, null, 2));
   log(`results saved to ${file}`);
 

@@ -15,6 +15,7 @@ import { freePort } from '../src/core/embedded-postgres.ts';
 import { referenceRanking } from '../test/support/reference-ranking.ts';
 import { runAnswerLoad } from './support/answer-load.ts';
 import { openDurableDatabase } from './support/durable-database.ts';
+import { sampleValue } from './support/metrics.ts';
 import { runPacedReads } from './support/paced-reads.ts';
 import { postmasterPid, serverCpuSeconds, serverPss } from './support/postgres-process.ts';
 import { cpuSeconds, machineCpu, processTree, residentMemory, spawnApi, type ServerProcess } from './support/processes.ts';
@@ -75,7 +76,7 @@ try {
   const started = Date.now();
   const heapUsed = async (url: string): Promise<Heap> => {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    const metric = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    const metric = (name: string) => sampleValue(text, name);
     // JavaScript objects plus Buffers (external): what the process itself holds; and the heap V8
     // has committed (in RSS whether used or not).
     return { used: metric('nodejs_heap_size_used_bytes') + metric('nodejs_external_memory_bytes'), committed: metric('nodejs_heap_size_total_bytes') };

@@ -1,11 +1,14 @@
 // `npm run api` with API_PROCESSES=2: a supervisor and two API processes on one port. Both
-// serve, one killed is replaced, and SIGTERM stops them all and exits 0 within a bound.
+// serve, one killed is replaced, and SIGTERM stops them all and exits 0 within a bound. A
+// restarted API process finds its modules in Node's compile cache.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { API_NODE_FLAGS } from '../src/api/node-flags.ts';
+import { API_COMPILE_CACHE, API_NODE_FLAGS } from '../src/api/node-flags.ts';
 import { freePort } from '../src/core/embedded-postgres.ts';
 import { ADMIN_TOKEN, ANSWER_HASH_KEY, eventually } from './support/engine.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
@@ -52,9 +55,40 @@ describe('API_PROCESSES', function () {
     await db?.drop();
   });
 
-  it('is started by `npm run api` with the API node flags', () => {
+  it('is started by `npm run api` with the API node flags and compile cache', () => {
     const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.api).to.equal(`node ${API_NODE_FLAGS.join(' ')} src/api/main.ts`);
+    expect(pkg.scripts.api).to.equal(
+      `NODE_COMPILE_CACHE=\${NODE_COMPILE_CACHE:-${API_COMPILE_CACHE}} node ${API_NODE_FLAGS.join(' ')} src/api/main.ts`);
+  });
+
+  it('starts again from the compile cache without reserving the TypeScript stripper\'s WebAssembly memory', async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'api-compile-cache-'));
+    // The stripper's WebAssembly memory reserves about 8 GiB of address space (not resident): a
+    // process that loaded it is far above this line, one that did not (about 1.5 GiB) far below.
+    const STRIPPER_RESERVED = 4 * 2 ** 30;
+    const virtualSize = (pid: number) => Number(/VmSize:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+    try {
+      const sizes: number[] = [];
+      for (const start of ['cold cache', 'warm cache']) {
+        const port = await freePort();
+        const api = spawn(process.execPath, [...API_NODE_FLAGS, API_MAIN], {
+          env: {
+            ...process.env, NODE_COMPILE_CACHE: cache,
+            DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN, ANSWER_HASH_KEY, LOG_LEVEL: 'error',
+          },
+          stdio: 'ignore',
+        });
+        const exit = new Promise<number | null>((resolve) => api.once('exit', (code) => resolve(code)));
+        await eventually(async () => ((await status(port, '/readyz').catch(() => 0)) === 200 ? true : undefined), `ready (${start})`);
+        sizes.push(virtualSize(api.pid!));
+        api.kill('SIGTERM');
+        expect(await exit).to.equal(0);
+      }
+      expect(sizes[0], 'the first start strips types itself').to.be.above(STRIPPER_RESERVED);
+      expect(sizes[1], 'a restart finds every module in the cache').to.be.below(STRIPPER_RESERVED);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('runs two API processes on one port, with its node flags, replaces one that dies, and exits 0 on SIGTERM', async () => {

@@ -13,6 +13,11 @@ function parseLabels(text: string): Labels {
   return labels;
 }
 
+/** The value of the first series of `name` (a gauge or counter, with or without labels), NaN if absent. */
+export function sampleValue(exposition: string, name: string): number {
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(exposition)?.[1] ?? NaN);
+}
+
 export function parseHistogram(exposition: string, name: string, keep: (labels: Labels) => boolean): HistogramSnapshot {
   const snapshot: HistogramSnapshot = { buckets: new Map(), count: 0, sum: 0 };
   for (const line of exposition.split('\n')) {

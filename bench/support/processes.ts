@@ -3,7 +3,7 @@
 // Readings from /proc say what each process cost: CPU time of a process tree, resident memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { API_NODE_FLAGS } from '../../src/api/node-flags.ts';
+import { API_NODE_FLAGS, apiNodeEnv } from '../../src/api/node-flags.ts';
 import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -105,7 +105,7 @@ export function spawnApi(opts: ApiOptions): Promise<ServerProcess> {
     script: API_MAIN, port: opts.port, cpus: opts.cpus, readyPath: '/readyz', nodeArgs: [...API_NODE_FLAGS, ...(opts.nodeArgs ?? [])],
     env: {
       DATABASE_URL: opts.databaseUrl, HOST: '127.0.0.1', ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ANSWER_HASH_KEY: BENCH_ANSWER_HASH_KEY,
-      LOG_LEVEL: 'warn', API_PROCESSES: String(opts.processes ?? 1), ...opts.env,
+      LOG_LEVEL: 'warn', API_PROCESSES: String(opts.processes ?? 1), ...apiNodeEnv(ROOT), ...opts.env,
     },
   });
 }

@@ -3,10 +3,16 @@
 // node:cluster on the one port (the primary accepts and hands connections out round-robin),
 // restarts one that dies, and on SIGTERM/SIGINT stops them all gracefully before exiting.
 import cluster, { type Worker } from 'node:cluster';
+import { flushCompileCache } from 'node:module';
 import { loadConfig, requireSetting } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { stopOnSignals } from '../core/stop-on-signals.ts';
 import { startApi } from './server.ts';
+
+// Every module is loaded by now: write the compile cache (if NODE_COMPILE_CACHE is set, see
+// node-flags.ts) now instead of at exit, so the processes forked below and a restart after a crash
+// start without the TypeScript stripper.
+flushCompileCache();
 
 const config = loadConfig();
 const log = createLogger('api', config.logLevel);

@@ -3,7 +3,7 @@
 // processes, exactly as `npm run api` and `npm run worker` run in production.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { API_NODE_FLAGS } from '../api/node-flags.ts';
+import { API_NODE_FLAGS, apiNodeEnv } from '../api/node-flags.ts';
 import { createAnswerHasher } from '../core/answer-hash.ts';
 import { loadConfig } from '../core/config.ts';
 import { createPool } from '../core/db.ts';
@@ -34,8 +34,10 @@ let shuttingDown = false;
 
 function run(name: 'api' | 'worker'): ChildProcess {
   const entry = fileURLToPath(new URL(`../${name}/main.ts`, import.meta.url));
-  const flags = name === 'api' ? API_NODE_FLAGS : [];
-  const child = spawn(process.execPath, [...flags, entry], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const [flags, env] = name === 'api'
+    ? [API_NODE_FLAGS, { ...childEnv, ...apiNodeEnv(fileURLToPath(new URL('../../', import.meta.url))) }]
+    : [[], childEnv];
+  const child = spawn(process.execPath, [...flags, entry], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, signal) => {
     children.delete(name);
     if (!shuttingDown) {
