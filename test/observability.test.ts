@@ -44,6 +44,17 @@ function metricNames(expr: string): string[] {
   return [...new Set(expr.match(/\b(?:treasure|process|nodejs)_[a-z0-9_]+/g) ?? [])];
 }
 
+/** Sum of the samples of `name` whose labels include `labels` (0 when there is none). */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const m of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/gm)) {
+    if (m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) total += Number(m[3]);
+  }
+  return total;
+}
+
 function hasBinary(name: string): boolean {
   try { execFileSync('which', [name], { stdio: 'ignore' }); return true; } catch { return false; }
 }
@@ -99,6 +110,28 @@ describe('observability', function () {
     ]);
     const missing = [...mentioned].filter((name) => !exported.has(name));
     expect(missing, 'mentioned but not exported').to.deep.equal([]);
+  });
+
+  it('counts each request it answered once, by route and status, with snapshot hits and misses and the requests in flight', () => {
+    const requests = (route: string, status: number) =>
+      sample(metricsText, 'treasure_http_request_duration_seconds_count', { process: 'api', method: 'GET', route, status: String(status) });
+    // One each in the set-up: answered from memory, within the handler.
+    expect(requests('/v1/hunts/:slug/leaderboard', 304)).to.equal(1);
+    expect(requests('/v1/hunts/:slug/leaderboard', 400)).to.equal(1);
+    expect(requests('/v1/hunts/:slug', 404)).to.equal(1);
+    expect(requests('/v1/hunts/:slug', 200)).to.be.at.least(1);
+    // Answered by express, after the database: counted when the response closed.
+    const answers = sample(metricsText, 'treasure_http_request_duration_seconds_count', { process: 'api', method: 'POST', route: '/v1/hunts/:slug/clues/:clueId/answers' });
+    expect(answers).to.equal(8);
+    const responses = (cls: string) => sample(metricsText, 'treasure_http_responses_total', { process: 'api', class: cls });
+    expect(responses('3xx')).to.equal(1);
+    expect(responses('4xx')).to.be.at.least(3);
+    expect(responses('2xx') + responses('3xx') + responses('4xx') + responses('5xx'))
+      .to.equal(sample(metricsText, 'treasure_http_request_duration_seconds_count', { process: 'api' }));
+    expect(sample(metricsText, 'treasure_snapshot_lookups_total', { result: 'miss' })).to.equal(1);
+    expect(sample(metricsText, 'treasure_snapshot_lookups_total', { result: 'hit' })).to.be.at.least(3);
+    // The scrape that produced this text, and nothing else.
+    expect(sample(metricsText, 'treasure_http_requests_in_flight', { process: 'api' })).to.equal(1);
   });
 
   describe('against a real Prometheus', function () {

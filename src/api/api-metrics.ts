@@ -12,8 +12,10 @@ export const ANSWER_OUTCOMES = ['find', 'already_found', 'wrong', 'rejected', 'r
 export type AnswerOutcome = (typeof ANSWER_OUTCOMES)[number];
 
 export interface ApiMetrics {
+  /** A request that will be answered later (its response is not ended by the handler's return). */
   requestStarted(): void;
-  requestFinished(labels: { method: string; route: string; status: number }, seconds: number): void;
+  /** A request answered; `started` says whether requestStarted counted it in flight. */
+  requestFinished(method: string, route: string, status: number, seconds: number, started: boolean): void;
   snapshotLookup(hit: boolean): void;
   answer(outcome: AnswerOutcome, hunt?: string): void;
   /** A batch of answers written in one statement. */
@@ -24,8 +26,15 @@ export interface ApiMetrics {
 }
 
 export function createApiMetrics(registry: Registry, store: SnapshotStore, isReady: () => boolean): ApiMetrics {
-  // Bounded: methods and statuses are few, routes are templates.
-  const children = new Map<string, { duration: { observe(v: number): void }; responses: { inc(): void } }>();
+  // Per-request bookkeeping: prom-client hashes the label set on every call, a visible cost at tens
+  // of thousands of requests a second. What can be counted is counted in plain numbers here and
+  // handed to prom-client when /metrics is scraped; the histogram's labelled children are found
+  // by method, route and status in nested maps (bounded: methods and statuses are few, routes are
+  // templates), with no key built per request.
+  const durations = new Map<string, Map<string, Map<number, { observe(v: number): void }>>>();
+  const responsesByClass = [0, 0, 0, 0, 0, 0]; // index: status / 100
+  let inFlightNow = 0;
+  const lookupsNow = { hit: 0, miss: 0 };
   const requestDuration = new Histogram({
     name: 'treasure_http_request_duration_seconds',
     help: 'Time to answer HTTP requests, by route template and status code.',
@@ -33,27 +42,38 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const responses = new Counter({
+  new Counter({
     name: 'treasure_http_responses_total',
     help: 'HTTP responses by status class.',
     labelNames: ['class'] as const,
     registers: [registry],
+    // Known label values are exported from the start, at zero until counted.
+    collect() {
+      for (let hundreds = 1; hundreds <= 5; hundreds++) {
+        if (hundreds === 1 && responsesByClass[1] === 0) continue;
+        this.inc({ class: `${hundreds}xx` }, responsesByClass[hundreds]!);
+        responsesByClass[hundreds] = 0;
+      }
+    },
   });
-  // Known label values are exported at zero from the start (labels() alone does not create them).
-  for (const cls of ['2xx', '3xx', '4xx', '5xx']) responses.inc({ class: cls }, 0);
-  const inFlight = new Gauge({
+  new Gauge({
     name: 'treasure_http_requests_in_flight',
     help: 'HTTP requests being answered right now.',
     registers: [registry],
+    collect() { this.set(inFlightNow); },
   });
-  const lookups = new Counter({
+  new Counter({
     name: 'treasure_snapshot_lookups_total',
     help: 'Snapshot reads answered from memory (hit) or not found there (miss).',
     labelNames: ['result'] as const,
     registers: [registry],
+    collect() {
+      for (const result of ['hit', 'miss'] as const) {
+        this.inc({ result }, lookupsNow[result]);
+        lookupsNow[result] = 0;
+      }
+    },
   });
-  lookups.inc({ result: 'hit' }, 0);
-  lookups.inc({ result: 'miss' }, 0);
   const staleness = new Histogram({
     name: 'treasure_snapshot_staleness_seconds',
     help: 'From the commit of an accepted answer (clock_timestamp() at the end of its transaction) to the first published documents containing it being installed in this process.',
@@ -128,25 +148,20 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
   });
 
   return {
-    requestStarted: () => inFlight.inc(),
-    requestFinished(labels, seconds) {
-      inFlight.dec();
-      // The labelled children, looked up once per (method, route, status): labelling on every
-      // request hashes the label set each time, a visible cost at tens of thousands of requests/s.
-      const key = `${labels.method} ${labels.route} ${labels.status}`;
-      let child = children.get(key);
-      if (!child) {
-        child = {
-          duration: requestDuration.labels({ method: labels.method, route: labels.route, status: String(labels.status) }),
-          responses: responses.labels({ class: `${Math.min(5, Math.max(1, Math.floor(labels.status / 100)))}xx` }),
-        };
-        children.set(key, child);
-      }
-      child.duration.observe(seconds);
-      child.responses.inc();
+    requestStarted: () => { inFlightNow++; },
+    requestFinished(method, route, status, seconds, started) {
+      if (started) inFlightNow--;
+      responsesByClass[Math.min(5, Math.max(1, Math.floor(status / 100)))]!++;
+      let byRoute = durations.get(method);
+      if (!byRoute) durations.set(method, byRoute = new Map());
+      let byStatus = byRoute.get(route);
+      if (!byStatus) byRoute.set(route, byStatus = new Map());
+      let duration = byStatus.get(status);
+      if (!duration) byStatus.set(status, duration = requestDuration.labels({ method, route, status: String(status) }));
+      duration.observe(seconds);
     },
     answerBatch: (size) => answerBatches.observe(size),
-    snapshotLookup: (hit) => lookups.inc({ result: hit ? 'hit' : 'miss' }),
+    snapshotLookup: (hit) => { lookupsNow[hit ? 'hit' : 'miss']++; },
     answer(outcome, hunt) {
       answers.inc({ outcome });
       if (hunt && (outcome === 'find' || outcome === 'already_found' || outcome === 'wrong')) huntAnswers.inc({ hunt, outcome });

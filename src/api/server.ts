@@ -102,35 +102,45 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   resources.add('snapshot store', () => store.stop());
   await store.start();
 
+  const snapshots = { store, players, onLookup: metrics.snapshotLookup };
+  // A request answered later (a progress read that asks the database, anything express serves)
+  // is counted in flight until its response closes, finished or aborted by the client.
+  const track = (req: http.IncomingMessage, res: http.ServerResponse, route: string | undefined, started: number) => {
+    metrics.requestStarted();
+    res.once('close', () => metrics.requestFinished(req.method ?? 'GET', route ?? routeOf(req), res.statusCode, (performance.now() - started) / 1000, true));
+  };
+  // Never let a bug in a snapshot route escape the request handler: that would take the process down.
+  const failed = (res: http.ServerResponse, err: unknown) => {
+    log.error('snapshot route failed', { err });
+    if (!res.headersSent) sendError(res, new ApiError(500, 'internal', 'internal error'));
+    else res.destroy();
+  };
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     if (applyResponseHeaders(req, res, config.corsOrigins)) return;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const match = req.method === 'GET' || req.method === 'HEAD' ? matchSnapshotRoute(path) : undefined;
-    metrics.requestStarted();
-    // 'close' fires once per response, finished or aborted by the client.
-    res.once('close', () => {
-      metrics.requestFinished({ method: req.method ?? 'GET', route: match?.route ?? routeOf(req), status: res.statusCode },
-        Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    if (match) {
-      // Never let a bug here escape the request handler: that would take the process down.
-      const failed = (err: unknown) => {
-        log.error('snapshot route failed', { err });
-        if (!res.headersSent) sendError(res, new ApiError(500, 'internal', 'internal error'));
-        else res.destroy();
-      };
-      try {
-        serveSnapshot({ store, players, onLookup: metrics.snapshotLookup }, req, res, match, q === -1 ? '' : url.slice(q + 1))
-          ?.catch(failed);
-      } catch (err) {
-        failed(err);
-      }
+    if (!match) {
+      track(req, res, undefined, started);
+      app(req, res);
       return;
     }
-    app(req, res);
+    let pending: Promise<void> | void = undefined;
+    try {
+      pending = serveSnapshot(snapshots, req, res, match, q === -1 ? '' : url.slice(q + 1));
+    } catch (err) {
+      failed(res, err);
+    }
+    if (pending === undefined && res.writableEnded) {
+      // Answered within this call, as every read held in memory is: counted now, which spares the
+      // hot path a 'close' listener per request.
+      metrics.requestFinished(req.method ?? 'GET', match.route, res.statusCode, (performance.now() - started) / 1000, false);
+      return;
+    }
+    track(req, res, match.route, started);
+    pending?.catch((err: unknown) => failed(res, err));
   };
   const servers = Array.from({ length: LISTENING_SOCKETS }, () => http.createServer(handle));
   // The port is claimed by a plain socket first: taken by anything (another API process started
