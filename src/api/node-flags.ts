@@ -12,6 +12,6 @@ export const API_NODE_FLAGS = ['--max-semi-space-size=16'];
 export const API_COMPILE_CACHE = 'node_modules/.cache/node-compile-cache';
 
 /** The environment an API process is started with: an operator's own NODE_COMPILE_CACHE wins. */
-export function apiNodeEnv(root: string, env: NodeJS.ProcessEnv = process.env): { NODE_COMPILE_CACHE: string } {
-  return { NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE ?? `${root.replace(/\/$/, '')}/${API_COMPILE_CACHE}` };
+export function apiNodeEnv(root: string): { NODE_COMPILE_CACHE: string } {
+  return { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? `${root.replace(/\/$/, '')}/${API_COMPILE_CACHE}` };
 }
