@@ -1,8 +1,10 @@
 // The HTTP contract, route by route: success shapes and every error code.
 import { expect } from 'chai';
+import { docKeys } from '../src/core/documents.ts';
 import { Client, type Reply } from './support/client.ts';
 import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
+import { sample } from './support/metrics.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -412,6 +414,25 @@ describe('HTTP API contract', () => {
       expect(metrics.text).to.include('treasure_http_request_duration_seconds_bucket{le="0.00005"');
       expect(metrics.text).to.include('treasure_snapshot_age_seconds');
       expect(metrics.text).to.include('treasure_published_refresh_duration_seconds');
+    });
+
+    it('answers a snapshot route that fails with 500 internal as JSON, counts it, and keeps serving', async () => {
+      const key = docKeys.leaderboard('contract-hunt');
+      const board = engine.api.store.boards.get(key)!;
+      const failures = async () => sample((await client.get('/metrics')).text, 'treasure_http_request_duration_seconds_count',
+        { route: '/v1/hunts/:slug/leaderboard', status: '500' });
+      const before = await failures();
+      // A board whose pages cannot be read: the route throws, as a bug in it would.
+      engine.api.store.boards.set(key, { ...board, pages: undefined as never, responses: new Map() });
+      try {
+        const res = await client.get('/v1/hunts/contract-hunt/leaderboard');
+        expect(res.status).to.equal(500);
+        expect(res.body).to.deep.equal({ error: 'internal', message: 'internal error' });
+      } finally {
+        engine.api.store.boards.set(key, board);
+      }
+      expect(await failures()).to.equal(before + 1);
+      expect((await client.get('/v1/hunts/contract-hunt/leaderboard')).status).to.equal(200);
     });
 
     it('answers unknown routes with 404 not_found as JSON', async () => {

@@ -15,6 +15,7 @@ import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { ADMIN_TOKEN, eventually, startEngine, testConfig, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer, unpublishedChanges } from './support/fixtures.ts';
+import { sample } from './support/metrics.ts';
 import { seededRandom } from './support/seeded-random.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
@@ -228,8 +229,7 @@ describe('incremental refresh', () => {
     const huntId = await huntIdOf('stale-hunt');
     await refreshHunt(one.api.pool, huntId);
     const count = async () => {
-      const text = (await b.get('/metrics')).text;
-      return Number(/^treasure_snapshot_staleness_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+      return sample((await b.get('/metrics')).text, 'treasure_snapshot_staleness_seconds_count');
     };
     const start = await count();
     const players = await Promise.all([0, 1, 2].map((i) => registerPlayer(a, `stale_${i}`)));

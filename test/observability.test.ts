@@ -11,6 +11,7 @@ import { freePort } from '../src/core/embedded-postgres.ts';
 import { Client } from './support/client.ts';
 import { eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
+import { sample } from './support/metrics.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -42,17 +43,6 @@ function concrete(expr: string): string {
 
 function metricNames(expr: string): string[] {
   return [...new Set(expr.match(/\b(?:treasure|process|nodejs)_[a-z0-9_]+/g) ?? [])];
-}
-
-/** Sum of the samples of `name` whose labels include `labels` (0 when there is none). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const m of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/gm)) {
-    if (m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) total += Number(m[3]);
-  }
-  return total;
 }
 
 function hasBinary(name: string): boolean {
