@@ -64,10 +64,15 @@ begin
       end if;
       correct := exists(select 1 from clue_answers a where a.clue_id = v_clue and a.key_id = p_key_id
                           and a.norm_version = p_norm_version and a.answer_hash = v_guess);
-      already_found := exists(select 1 from finds f where f.player_id = v_player and f.clue_id = v_clue);
+      -- The guess before the find, in this order: under READ COMMITTED each statement sees a newer
+      -- snapshot, and a guess and its find commit together. Read the other way round, a concurrent
+      -- duplicate that committed between the two reads was missing from the first (no find yet)
+      -- and present in the second (a repeated guess): the repeat was reported as not yet found.
       if exists(select 1 from submissions s where s.player_id = v_player and s.clue_id = v_clue and s.guess_hash = v_guess) then
+        already_found := exists(select 1 from finds f where f.player_id = v_player and f.clue_id = v_clue);
         exit answer;
       end if;
+      already_found := exists(select 1 from finds f where f.player_id = v_player and f.clue_id = v_clue);
 
       minute := count_in_minute('guess', v_player::text, p_max_per_minute);
       if not minute.allowed then
