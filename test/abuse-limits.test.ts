@@ -75,7 +75,8 @@ describe('abuse limits', function () {
 
   it('limits registrations per client address, from X-Forwarded-For only when the proxy is trusted', async () => {
     const limited = await startEngine(db.url, { worker: false, config: { registerRateLimit: 3 } });
-    const proxied = await startEngine(db.url, { worker: false, config: { registerRateLimit: 3, trustProxy: true } });
+    // The test's requests come from 127.0.0.1: a proxy at that address is trusted.
+    const proxied = await startEngine(db.url, { worker: false, config: { registerRateLimit: 3, trustProxy: { addresses: ['127.0.0.1'] } } });
     try {
       // Earlier tests in this file registered players from this address in this minute.
       const admin = new pg.Client({ connectionString: db.url });
@@ -100,6 +101,31 @@ describe('abuse limits', function () {
       }
     } finally {
       await proxied.stop();
+      await limited.stop();
+    }
+  });
+
+  it('counts a refused registration (409 handle taken) against the address', async () => {
+    const limited = await startEngine(db.url, { worker: false, config: { registerRateLimit: 3 } });
+    try {
+      const c = new Client(limited.url);
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      const clearWindows = () => admin.query(`delete from rate_windows where scope = 'register'`);
+      await clearWindows();
+      await registerPlayer(c, 'taken_handle');
+      // The four registrations below must fall in one minute's window.
+      const intoMinute = Date.now() % 60_000;
+      if (intoMinute > 55_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+      await clearWindows();
+      await admin.end();
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await c.post('/v1/players', { handle: 'TAKEN_HANDLE' })).status);
+      expect(statuses).to.deep.equal([409, 409, 409]);
+      const fourth = await c.post('/v1/players', { handle: 'fresh_handle' });
+      expect(fourth.status, 'three refused registrations used the minute\'s budget').to.equal(429);
+      expect(fourth.body.error).to.equal('rate_limited');
+    } finally {
       await limited.stop();
     }
   });

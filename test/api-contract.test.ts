@@ -1,5 +1,6 @@
 // The HTTP contract, route by route: success shapes and every error code.
 import { expect } from 'chai';
+import http from 'node:http';
 import { docKeys } from '../src/core/documents.ts';
 import { Client, type Reply } from './support/client.ts';
 import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
@@ -8,6 +9,31 @@ import { sample } from './support/metrics.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * A request over node:http: `body` sent chunked (no Content-Length), or `declared` bytes announced
+ * of which only `body` is sent (the request never finishes). Resolves at the response's end.
+ */
+function rawRequest(base: string, method: string, path: string, opts: { body: string; declared?: number; headers?: Record<string, string> }) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any; afterMs: number; socketClosed: Promise<void> }>((resolve, reject) => {
+    const started = performance.now();
+    const req = http.request(base + path, {
+      method, agent: false,
+      headers: { 'content-type': 'application/json', ...opts.headers, ...(opts.declared ? { 'content-length': String(opts.declared) } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => {
+        const socketClosed = new Promise<void>((closed) => (res.socket.destroyed ? closed() : res.socket.once('close', () => closed())));
+        let body: any;
+        try { body = JSON.parse(text); } catch { body = undefined; }
+        resolve({ status: res.statusCode!, headers: res.headers, body, afterMs: performance.now() - started, socketClosed });
+      });
+    });
+    req.on('error', reject);
+    req.write(opts.body);
+    if (!opts.declared) req.end();
+  });
+}
 
 describe('HTTP API contract', () => {
   let db: TestDatabase;
@@ -361,6 +387,53 @@ describe('HTTP API contract', () => {
       expect(form.body.error).to.equal('invalid_body');
       expect((await client.post('/v1/admin/refresh', { hunt: 'missing-hunt' }, { token: ADMIN_TOKEN })).status).to.equal(404);
       expect((await client.get('/v1/admin/jobs/00000000-0000-4000-8000-000000000000', { token: ADMIN_TOKEN })).status).to.equal(404);
+    });
+  });
+
+  describe('body limits', () => {
+    const answersPath = () => `/v1/hunts/contract-hunt/clues/${hunt.clues[0]!.id}/answers`;
+    let player: { id: string; token: string };
+    before(async () => { player = await registerPlayer(client, 'body_limits'); });
+
+    it('refuse a body past the route\'s limit with 413 invalid_body, announced or chunked, on every route that reads one', async () => {
+      const cases: [string, string, Record<string, unknown>, string | undefined][] = [
+        ['POST', '/v1/players', { handle: 'too_big', displayName: 'x'.repeat(5 * 1024) }, undefined],
+        ['POST', answersPath(), { answer: 'x'.repeat(5 * 1024) }, player.token],
+        ['PATCH', '/v1/admin/hunts/contract-hunt', { status: 'live', padding: 'x'.repeat(17 * 1024) }, ADMIN_TOKEN],
+        ['POST', '/v1/admin/refresh', { hunt: 'contract-hunt', padding: 'x'.repeat(17 * 1024) }, ADMIN_TOKEN],
+        ['POST', '/v1/admin/hunts', { slug: 'huge-hunt', title: 't', description: 'x'.repeat(1024 * 1024), clues: [] }, ADMIN_TOKEN],
+      ];
+      for (const [method, path, body, token] of cases) {
+        const announced = await client.request(method, path, { body, token });
+        expect([announced.status, announced.body.error], `${method} ${path}`).to.deep.equal([413, 'invalid_body']);
+        const chunked = await rawRequest(client.base, method, path, { body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
+        expect([chunked.status, chunked.body.error], `${method} ${path}, chunked`).to.deep.equal([413, 'invalid_body']);
+      }
+    });
+
+    it('take what each route needs: the longest answer, and an answer-sized body on the admin hunt route', async () => {
+      // 1,000 characters of 3 bytes each: the longest answer as UTF-8.
+      expect((await answer(client, 'contract-hunt', hunt.clues[0]!.id, player.token, '中'.repeat(1000))).status).to.equal(200);
+      const answerSized = { answer: 'x'.repeat(5 * 1024) };
+      expect((await client.post(answersPath(), answerSized, { token: player.token })).status).to.equal(413);
+      // Past the size check, refused by the schema.
+      const sameToAdmin = await client.post('/v1/admin/hunts', answerSized, { token: ADMIN_TOKEN });
+      expect([sameToAdmin.status, sameToAdmin.body.error]).to.deep.equal([400, 'invalid_body']);
+      await createHunt(client, 'wordy-hunt', [{ answers: ['w'], body: 'x'.repeat(10_000) }], { description: 'x'.repeat(10_000), status: 'draft' });
+    });
+
+    it('answer an unauthenticated 10 MB upload with 401 without reading it, and close the connection', async () => {
+      for (const path of [answersPath(), '/v1/admin/hunts']) {
+        // The first 64 KiB of the 10 MB announced: the answer cannot wait for the rest.
+        const res = await rawRequest(client.base, 'POST', path, { body: `{"answer":"${'x'.repeat(64 * 1024)}`, declared: 10 * 1024 * 1024 });
+        expect([res.status, res.body.error], path).to.deep.equal([401, 'unauthorized']);
+        expect(res.afterMs).to.be.below(2000);
+        expect(res.headers.connection).to.equal('close');
+        await res.socketClosed;
+      }
+      // A client that sends it all as fast as it can gets the same answer.
+      const upload = await client.request('POST', answersPath(), { raw: 'x'.repeat(10 * 1024 * 1024), headers: { 'content-type': 'application/json' } });
+      expect(upload.status).to.equal(401);
     });
   });
 

@@ -94,8 +94,10 @@ describe('ranking', () => {
     expect(detail.playerCount).to.equal(6);
 
     const ghostId = (await pool.query(`select id from players where handle = 'ghost'`)).rows[0].id;
-    const ghost = (await client.get(`/v1/hunts/tie-break/players/${ghostId}`)).body;
-    expect(ghost).to.include({ rank: null, points: 30, cluesFound: 2 });
+    // A hidden participant's progress is withdrawn from public reads.
+    const ghost = await client.get(`/v1/hunts/tie-break/players/${ghostId}`);
+    expect(ghost.status).to.equal(404);
+    expect(ghost.body.error).to.equal('not_found');
   });
 
   it('serves leaderboards and progress equal, entry for entry, to the ranking computed from the base tables', async () => {

@@ -11,10 +11,16 @@
 -- accepting answers now), 'per_minute' or 'backoff' (a guess limit; wait_seconds says how long).
 -- The API orders a batch by player: every batch then takes players' row locks in the same order,
 -- and two batches cannot deadlock over them.
+-- p_budget_ms: what is left of the batch's earliest answer deadline. A lock not granted within it
+-- fails the batch (55P03), and a batch that took longer in all raises 57014 before returning, so
+-- it rolls back: an answer the API already told 503 is never written later. Only a commit already
+-- under way (its WAL flush stalled, say) can land after that; it is recorded once, and sending the
+-- answer again is safe.
 create or replace function submit_answers(
   p_slugs text[], p_clues uuid[], p_players uuid[], p_guesses bytea[],
   p_key_id text, p_norm_version smallint,
-  p_free_wrong integer, p_backoff_base float8, p_backoff_max float8, p_max_per_minute integer)
+  p_free_wrong integer, p_backoff_base float8, p_backoff_max float8, p_max_per_minute integer,
+  p_budget_ms integer)
 returns table (ord integer, hunt_id uuid, refused text, wait_seconds float8,
   correct boolean, already_found boolean, points integer, found_at timestamptz, joined boolean)
 language plpgsql
@@ -34,6 +40,9 @@ declare
   now_at timestamptz;
   wait float8;
 begin
+  -- Local to this statement's transaction: lock waits (an ACCESS EXCLUSIVE lock held on an answer
+  -- table, a row an admin holds) end at the deadline.
+  perform set_config('lock_timeout', greatest(p_budget_ms, 1) || 'ms', true);
   for i in 1 .. coalesce(array_length(p_slugs, 1), 0) loop
     ord := i;
     hunt_id := null; refused := null; wait_seconds := null;
@@ -43,7 +52,8 @@ begin
     v_guess := p_guesses[i];
     <<answer>>
     begin
-      -- A key-share lock on the hunt: an admin ending it (FOR UPDATE) waits for this batch or is seen by it.
+      -- A key-share lock on the hunt: it cannot be deleted under the batch. An admin ending it takes
+      -- a no-key-update lock, which does not wait for answers: one judged live counts.
       select hu.id, hu.status, hu.starts_at, hu.ends_at, c.points as clue_points into h
         from hunts hu left join clues c on c.hunt_id = hu.id and c.id = v_clue
        where hu.slug = p_slugs[i] for key share of hu;
@@ -127,4 +137,7 @@ begin
     end;
     return next;
   end loop;
+  if clock_timestamp() > statement_timestamp() + p_budget_ms * interval '1 millisecond' then
+    raise exception 'the answers'' deadline passed before they were recorded' using errcode = 'query_canceled';
+  end if;
 end $$;

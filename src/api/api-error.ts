@@ -1,6 +1,9 @@
 // Every client-visible error is an ApiError: an HTTP status, one stable code per case, and a
 // human message. The error handler (and the snapshot fast path) render them in one shape.
 import type { ServerResponse } from 'node:http';
+import {
+  DatabaseUnavailableError, LockTimeoutError, StatementTimeoutError, UniqueViolationError, UnstorableTextError, toDatabaseError,
+} from '../core/database-errors.ts';
 
 export type ErrorCode =
   | 'invalid_body' | 'invalid_query' | 'unauthorized' | 'not_found' | 'handle_taken' | 'slug_taken'
@@ -23,6 +26,28 @@ export const unauthorized = (message = 'a valid bearer token is required') =>
   new ApiError(401, 'unauthorized', message, { 'www-authenticate': 'Bearer' });
 export const unavailable = (message = 'the database is unavailable; try again shortly') =>
   new ApiError(503, 'unavailable', message, { 'retry-after': '2' });
+
+/** Unique constraints a client can run into, and what they mean to it. */
+const TAKEN: Record<string, () => ApiError> = {
+  players_handle_key: () => new ApiError(409, 'handle_taken', 'this handle is taken (handles are compared without case)'),
+  hunts_slug_key: () => new ApiError(409, 'slug_taken', 'a hunt with this slug already exists'),
+};
+
+/**
+ * The one place an error gets its HTTP status: ApiErrors as they are, database errors by type.
+ * Undefined for anything else (a bug: 500).
+ */
+export function httpErrorOf(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  const typed = toDatabaseError(err);
+  if (typed instanceof DatabaseUnavailableError) return unavailable();
+  if (typed instanceof StatementTimeoutError || typed instanceof LockTimeoutError) {
+    return unavailable('the database is too busy to do this now; nothing was changed, try again shortly');
+  }
+  if (typed instanceof UniqueViolationError) return TAKEN[typed.constraint]?.();
+  if (typed instanceof UnstorableTextError) return new ApiError(400, 'invalid_body', 'the request contains characters that cannot be stored');
+  return undefined;
+}
 
 export function sendError(res: ServerResponse, err: ApiError): void {
   const body = JSON.stringify({ error: err.code, message: err.message });

@@ -23,6 +23,8 @@ export interface ApiMetrics {
   observeNotice(notice: PublishNotice): void;
   /** Staleness of a change, observed when the publish containing it is installed in memory. */
   observeStaleness(seconds: number, count?: number): void;
+  /** A connection closed on arrival: the process held MAX_CONNECTIONS already. */
+  connectionRefused(): void;
 }
 
 export function createApiMetrics(registry: Registry, store: SnapshotStore, isReady: () => boolean): ApiMetrics {
@@ -55,6 +57,11 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
         responsesByClass[hundreds] = 0;
       }
     },
+  });
+  const refusedConnections = new Counter({
+    name: 'treasure_http_connections_refused_total',
+    help: 'Connections closed on arrival because the process held MAX_CONNECTIONS open ones.',
+    registers: [registry],
   });
   new Gauge({
     name: 'treasure_http_requests_in_flight',
@@ -173,5 +180,6 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
     observeStaleness: (seconds, count = 1) => {
       for (let i = 0; i < count; i++) staleness.observe(Math.max(0, seconds));
     },
+    connectionRefused: () => refusedConnections.inc(),
   };
 }

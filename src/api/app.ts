@@ -4,13 +4,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { PgBoss } from 'pg-boss';
 import type { Registry } from 'prom-client';
 import type { AnswerHasher } from '../core/answer-hash.ts';
+import type { TrustProxy } from '../core/config.ts';
 import type { Pool } from '../core/db.ts';
-import { isConnectionError, one, withTransaction } from '../core/db.ts';
+import { one } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
 import { bearerToken, hashToken, newToken, tokensEqual } from '../core/tokens.ts';
-import { ApiError, notFound, sendError, unauthorized, unavailable } from './api-error.ts';
+import { ApiError, httpErrorOf, notFound, sendError, unauthorized } from './api-error.ts';
 import type { AnswerWriter } from './answer-submission.ts';
-import { countInMinute } from './rate-window.ts';
+import { addressKey, countInMinute } from './rate-window.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
@@ -29,19 +30,41 @@ export interface AppContext {
   hasher: AnswerHasher;
   answers: AnswerWriter;
   adminToken: string;
+  /** Bearer token /metrics requires; undefined: open. */
+  metricsToken?: string | undefined;
   registry: Registry;
   metrics: ApiMetrics;
   registerRateLimit: number;
-  /** Client addresses from X-Forwarded-For (only behind a trusted proxy). */
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For to believe for client addresses (config.ts). */
+  trustProxy: TrustProxy;
   log: Logger;
 }
 
-const bodyErrors = new WeakMap<Request, ApiError>();
+// Bodies are read per route, with its own limit, once the route knows its caller: a request
+// refused before (a wrong token) never has its body read. Each limit stands well above the longest
+// valid body (request-schemas.ts): an answer is at most 1,000 characters, 3 KB in UTF-8.
+const BODY_LIMITS = { answer: 4 * 1024, register: 4 * 1024, admin: 16 * 1024, createHunt: 1024 * 1024 } as const;
+
+const tooLarge = () => new ApiError(413, 'invalid_body', 'the body is too large');
+
+/** A reader of JSON bodies up to `limit` bytes: the parsed body, undefined for none. */
+function jsonBody(limit: number): (req: Request, res: Response) => Promise<unknown> {
+  const parse = express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+  return (req, res) => new Promise((resolve, reject) => {
+    // Announced past the limit: refused unread (express.json would read it all to discard it).
+    if (Number(req.headers['content-length']) > limit) return reject(tooLarge());
+    parse(req, res, (err?: unknown) => {
+      if (err) reject(bodyError(err));
+      // A body express.json left alone (another content type) is not an empty body.
+      else if (req.body === undefined && hasBody(req)) reject(new ApiError(400, 'invalid_body', 'the body must be JSON (Content-Type: application/json)'));
+      else resolve(req.body);
+    });
+  });
+}
 
 function bodyError(err: unknown): ApiError {
   const type = (err as { type?: string }).type;
-  if (type === 'entity.too.large') return new ApiError(413, 'invalid_body', 'the body is too large');
+  if (type === 'entity.too.large') return tooLarge();
   if (type === 'entity.parse.failed') return new ApiError(400, 'invalid_body', 'the body is not valid JSON');
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new ApiError(415, 'invalid_body', 'the body must be UTF-8 JSON');
   return new ApiError(400, 'invalid_body', 'the body could not be read');
@@ -72,24 +95,15 @@ function param(req: Request, name: string): string {
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', ctx.trustProxy);
+  // req.ip: with hops, the X-Forwarded-For entry the farthest trusted proxy appended; with
+  // addresses, the nearest entry not written by one of them (express, proxy-addr).
+  const trust = ctx.trustProxy;
+  app.set('trust proxy', trust === false ? false : 'hops' in trust ? trust.hops : trust.addresses);
   app.set('etag', false);
-  // A body that cannot be read is remembered, not answered at once: each route decides when it
-  // matters (the answers route checks the token first, as its contract says).
-  const json = express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] });
-  app.use((req, res, next) => json(req, res, (err?: unknown) => {
-    if (err) bodyErrors.set(req, bodyError(err));
-    // A body express.json left alone (another content type) is not an empty body.
-    else if (req.body === undefined && hasBody(req)) {
-      bodyErrors.set(req, new ApiError(400, 'invalid_body', 'the body must be JSON (Content-Type: application/json)'));
-    }
-    next();
-  }));
-  const body = (req: Request): unknown => {
-    const err = bodyErrors.get(req);
-    if (err) throw err;
-    return req.body;
-  };
+  const answerBody = jsonBody(BODY_LIMITS.answer);
+  const registerBody = jsonBody(BODY_LIMITS.register);
+  const adminBody = jsonBody(BODY_LIMITS.admin);
+  const huntBody = jsonBody(BODY_LIMITS.createHunt);
 
   const privateResponse = (res: Response) => res.set('cache-control', 'private, no-store');
 
@@ -119,36 +133,36 @@ export function createApp(ctx: AppContext): express.Express {
     else res.status(503).set('cache-control', 'no-store').json({ error: 'unavailable', message: 'snapshots are still loading', ...body });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (ctx.metricsToken !== undefined) {
+      const token = bearerToken(req.get('authorization'));
+      if (!token || !tokensEqual(token, ctx.metricsToken)) throw unauthorized('the metrics token is required (METRICS_TOKEN)');
+    }
     res.set('content-type', ctx.registry.contentType).send(await ctx.registry.metrics());
   });
 
   app.post('/v1/players', async (req, res) => {
-    const input = parseBody(registerPlayerBody, body(req));
+    const input = parseBody(registerPlayerBody, await registerBody(req, res));
+    // Registrations per client address (an IPv6 one by its /64) per minute, counted in the
+    // database (all processes), in a statement of its own: the address's rate_windows row is
+    // locked only while that statement runs, not while the insert waits and commits (registrations
+    // from one address queued on it, each holding a pooled connection), and a refused insert (409)
+    // keeps its count.
+    await countInMinute(ctx.pool, 'register', addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown'), ctx.registerRateLimit,
+      `at most ${ctx.registerRateLimit} registrations per minute from one address`);
     const token = newToken();
-    try {
-      const player = await withTransaction(ctx.pool, async (tx) => {
-        // Registrations per client address per minute, counted in the database (all processes).
-        await countInMinute(tx, 'register', req.ip ?? req.socket.remoteAddress ?? 'unknown', ctx.registerRateLimit,
-          `at most ${ctx.registerRateLimit} registrations per minute from one address`);
-        return one<{ id: string; handle: string }>(tx,
-          `insert into players (handle, display_name, token_hash) values ($1, $2, $3) returning id, handle`,
-          [input.handle, input.displayName ?? input.handle, hashToken(token)]);
-      });
-      ctx.players.remember(player);
-      privateResponse(res).status(201).json({ id: player.id, handle: player.handle, token });
-    } catch (err) {
-      if ((err as { constraint?: string }).constraint === 'players_handle_key') {
-        throw new ApiError(409, 'handle_taken', `the handle "${input.handle}" is taken`);
-      }
-      throw err;
-    }
+    // A taken handle fails the insert with players_handle_key: 409 handle_taken (api-error.ts).
+    const player = await one<{ id: string; handle: string }>(ctx.pool,
+      `insert into players (handle, display_name, token_hash) values ($1, $2, $3) returning id, handle`,
+      [input.handle, input.displayName ?? input.handle, hashToken(token)]);
+    ctx.players.remember(player, hashToken(token));
+    privateResponse(res).status(201).json({ id: player.id, handle: player.handle, token });
   });
 
   app.post('/v1/hunts/:slug/clues/:clueId/answers', async (req, res) => {
     try {
       const player = await requirePlayer(req);
-      const input = parseBody(submitAnswerBody, body(req));
+      const input = parseBody(submitAnswerBody, await answerBody(req, res));
       const slug = slugParam(req);
       const clueId = requireUuid(param(req, 'clueId'), 'clueId');
       const { result, change } = await ctx.answers.submit({ slug, clueId, playerId: player.id, handle: player.handle, answer: input.answer });
@@ -166,16 +180,16 @@ export function createApp(ctx: AppContext): express.Express {
   const admin = express.Router();
   admin.use(requireAdmin);
   admin.post('/hunts', async (req, res) => {
-    const input = parseBody(createHuntBody, body(req));
+    const input = parseBody(createHuntBody, await huntBody(req, res));
     privateResponse(res).status(201).json(await createHunt(ctx.pool, ctx.hasher, input));
   });
   admin.patch('/hunts/:slug', async (req, res) => {
-    const input = parseBody(patchHuntBody, body(req));
+    const input = parseBody(patchHuntBody, await adminBody(req, res));
     privateResponse(res).json(await patchHunt(ctx.pool, slugParam(req), input));
   });
   admin.post('/refresh', async (req, res) => {
     // An empty body means "rebuild everything".
-    const input = parseBody(refreshBody, body(req) ?? {});
+    const input = parseBody(refreshBody, (await adminBody(req, res)) ?? {});
     privateResponse(res).status(202).json({ jobId: await enqueueRefresh(ctx.pool, ctx.boss, input.hunt) });
   });
   admin.get('/jobs/:id', async (req, res) => {
@@ -187,14 +201,14 @@ export function createApp(ctx: AppContext): express.Express {
   app.use((_req, _res, next) => next(notFound('route')));
 
   // The one place errors become responses.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ApiError) return sendError(res, err);
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // A body not read (refused before it mattered, or announced too large) is not read after the
+    // response either: the connection closes instead of taking it in to reach the next request.
+    if (!req.complete) res.setHeader('connection', 'close');
+    const known = httpErrorOf(err);
+    if (known) return sendError(res, known);
     const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, bodyError(err));
-    if (isConnectionError(err)) return sendError(res, unavailable());
-    // Text PostgreSQL cannot store (a backstop: schemas refuse NUL already).
-    const code = (err as { code?: string }).code;
-    if (code === '22021' || code === '22P05') return sendError(res, new ApiError(400, 'invalid_body', 'the request contains characters that cannot be stored'));
     ctx.log.error('unhandled error', { err });
     return sendError(res, new ApiError(500, 'internal', 'internal error'));
   });

@@ -15,6 +15,10 @@ import {
 import { ApiError, notFound } from './api-error.ts';
 import type { createHuntBody, patchHuntBody } from './request-schemas.ts';
 
+// Admin writes wait this long for a lock, then answer 503: an organiser retrying beats a request
+// queued forever behind a stuck transaction.
+const ADMIN_LOCK = { lockTimeoutMs: 2000 };
+
 const ALLOWED_TRANSITIONS: Record<HuntStatus, readonly HuntStatus[]> = {
   draft: ['live'],
   live: ['ended'],
@@ -42,34 +46,28 @@ export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.outpu
     return { ...clue, position: i + 1, hashes: [...hashes.values()] };
   });
 
-  try {
-    return await withTransaction(pool, async (tx) => {
-      const hunt = await one<{ id: string; status: HuntStatus }>(tx,
-        `insert into hunts (slug, title, description, status, starts_at, ends_at)
-         values ($1, $2, $3, $4, $5, $6) returning id, status`,
-        [body.slug, body.title, body.description ?? '', body.status ?? 'draft', body.startsAt ?? null, body.endsAt ?? null]);
-      const created = clues.length === 0 ? [] : await many<{ id: string; position: number }>(tx,
-        `insert into clues (hunt_id, position, title, body, points)
-         select $1, p, t, b, pts from unnest($2::int[], $3::text[], $4::text[], $5::int[]) as x(p, t, b, pts)
-         returning id, position`,
-        [hunt.id, clues.map((c) => c.position), clues.map((c) => c.title), clues.map((c) => c.body), clues.map((c) => c.points)]);
-      created.sort((a, b) => a.position - b.position);
-      const answerRows = clues.flatMap((clue, i) => clue.hashes.map((hash) => ({ clueId: created[i]!.id, hash })));
-      if (answerRows.length > 0) {
-        await tx.query(
-          `insert into clue_answers (clue_id, key_id, norm_version, answer_hash)
-           select c, $2, $3, h from unnest($1::uuid[], $4::bytea[]) as x(c, h)`,
-          [answerRows.map((r) => r.clueId), hasher.keyId, NORMALIZATION_VERSION, answerRows.map((r) => r.hash)]);
-      }
-      if (hunt.status !== 'draft') await markHuntDirty(tx, hunt.id);
-      return { slug: body.slug, clues: created.map((c) => ({ id: c.id, position: c.position })) };
-    });
-  } catch (err) {
-    if ((err as { code?: string }).code === '23505' && /hunts_slug_key/.test((err as { constraint?: string }).constraint ?? '')) {
-      throw new ApiError(409, 'slug_taken', `a hunt with slug "${body.slug}" already exists`);
+  // A taken slug fails the insert with hunts_slug_key: 409 slug_taken (api-error.ts).
+  return withTransaction(pool, async (tx) => {
+    const hunt = await one<{ id: string; status: HuntStatus }>(tx,
+      `insert into hunts (slug, title, description, status, starts_at, ends_at)
+       values ($1, $2, $3, $4, $5, $6) returning id, status`,
+      [body.slug, body.title, body.description ?? '', body.status ?? 'draft', body.startsAt ?? null, body.endsAt ?? null]);
+    const created = clues.length === 0 ? [] : await many<{ id: string; position: number }>(tx,
+      `insert into clues (hunt_id, position, title, body, points)
+       select $1, p, t, b, pts from unnest($2::int[], $3::text[], $4::text[], $5::int[]) as x(p, t, b, pts)
+       returning id, position`,
+      [hunt.id, clues.map((c) => c.position), clues.map((c) => c.title), clues.map((c) => c.body), clues.map((c) => c.points)]);
+    created.sort((a, b) => a.position - b.position);
+    const answerRows = clues.flatMap((clue, i) => clue.hashes.map((hash) => ({ clueId: created[i]!.id, hash })));
+    if (answerRows.length > 0) {
+      await tx.query(
+        `insert into clue_answers (clue_id, key_id, norm_version, answer_hash)
+         select c, $2, $3, h from unnest($1::uuid[], $4::bytea[]) as x(c, h)`,
+        [answerRows.map((r) => r.clueId), hasher.keyId, NORMALIZATION_VERSION, answerRows.map((r) => r.hash)]);
     }
-    throw err;
-  }
+    if (hunt.status !== 'draft') await markHuntDirty(tx, hunt.id);
+    return { slug: body.slug, clues: created.map((c) => ({ id: c.id, position: c.position })) };
+  }, ADMIN_LOCK);
 }
 
 interface HuntRecord {
@@ -80,7 +78,10 @@ interface HuntRecord {
 export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof patchHuntBody>) {
   return withTransaction(pool, async (tx) => {
     const hunt = await maybeOne<HuntRecord>(tx,
-      `select id, slug, title, description, status, starts_at, ends_at from hunts where slug = $1 for update`, [slug]);
+      // No key update: answers hold key-share locks on their hunt's row (hunts take 500 answers a
+      // second, so one is nearly always held), which FOR UPDATE would queue behind, possibly for
+      // ever. An answer judged while the hunt was live counts even if it commits just after.
+      `select id, slug, title, description, status, starts_at, ends_at from hunts where slug = $1 for no key update`, [slug]);
     if (!hunt) throw notFound('hunt');
     const status = body.status ?? hunt.status;
     if (status !== hunt.status && !ALLOWED_TRANSITIONS[hunt.status].includes(status)) {
@@ -101,7 +102,7 @@ export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof 
       startsAt: toTimestamp(updated.starts_at), endsAt: toTimestamp(updated.ends_at),
       clueCount: clues.length, clues,
     };
-  });
+  }, ADMIN_LOCK);
 }
 
 /**
@@ -121,7 +122,7 @@ export async function enqueueRefresh(pool: Pool, boss: PgBoss, huntSlug: string 
     if (!hunt) throw notFound('hunt');
     // The mark, not the job, asks for the full path: whichever job of this hunt runs next (the
     // send below may coalesce into one already waiting) rebuilds it from scratch.
-    await withTransaction(pool, (tx) => markHuntDirty(tx, hunt.id));
+    await withTransaction(pool, (tx) => markHuntDirty(tx, hunt.id), ADMIN_LOCK);
     queue = REFRESH_HUNT_QUEUE;
     key = hunt.id;
     data = { huntId: hunt.id, reason: 'admin' };

@@ -45,10 +45,11 @@ export class ProgressCache {
 
   /**
    * A publish's version of a document: replaces a held one, and is held when a read is fetching
-   * it (the fetch may have read the version before). Others are not held: nobody asked for them.
+   * it (the fetch may have read the version before) or when `wanted` (its player just found
+   * something, so will read it, through a database outage too). Others are not held.
    */
-  published(row: DocumentRow): void {
-    if (this.held.has(row.doc_key) || this.fetching.has(row.doc_key)) this.hold(row.doc_key, toHeld(row));
+  published(row: DocumentRow, wanted = false): void {
+    if (wanted || this.held.has(row.doc_key) || this.fetching.has(row.doc_key)) this.hold(row.doc_key, toHeld(row));
   }
 
   /** Reads the document from the database and holds it. */

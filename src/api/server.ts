@@ -5,6 +5,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { PgBoss } from 'pg-boss';
 import { createAnswerHasher } from '../core/answer-hash.ts';
+import { checkAnswerKey } from '../core/answer-key-check.ts';
 import type { Config } from '../core/config.ts';
 import { createPool, type Pool } from '../core/db.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
@@ -17,6 +18,7 @@ import { ApiError, sendError } from './api-error.ts';
 import { AnswerWriter } from './answer-submission.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { createApp } from './app.ts';
+import { LookupBudget } from './lookup-budget.ts';
 import { PlayerDirectory } from './player-directory.ts';
 import { applyResponseHeaders } from './response-headers.ts';
 import { matchSnapshotRoute, serveSnapshot } from './snapshot-routes.ts';
@@ -62,6 +64,8 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   const pool = createPool(config.databaseUrl, config.dbPoolMax, 'api');
   resources.add('pool', () => pool.end());
   await migrate(pool);
+  const hasher = createAnswerHasher(config.answerHashKey);
+  await checkAnswerKey(pool, hasher.keyId);
 
   // The API only sends jobs and reads their state: no supervision, no schedules.
   const boss = new PgBoss({ connectionString: config.databaseUrl, max: 2, supervise: false, schedule: false });
@@ -85,17 +89,17 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     },
   });
   const metrics = createApiMetrics(registry, store, () => store.loaded);
-  const players = new PlayerDirectory(pool);
-  const hasher = createAnswerHasher(config.answerHashKey);
+  const players = new PlayerDirectory(pool, new LookupBudget(config.unverifiedLookupsPerSecond));
   const answers = new AnswerWriter({
     pool, hasher, log, onBatch: (size) => metrics.answerBatch(size),
+    deadlines: { timeoutMs: config.answerTimeoutMs, queueMax: config.answerQueueMax },
     limits: {
       freeWrongPerClue: config.guessFreeWrongPerClue, backoffBaseSeconds: config.guessBackoffBaseSeconds,
       backoffMaxSeconds: config.guessBackoffMaxSeconds, maxPerMinute: config.guessMaxPerMinute,
     },
   });
   const app = createApp({
-    pool, boss, store, players, hasher, answers, adminToken: config.adminToken, registry, metrics, log,
+    pool, boss, store, players, hasher, answers, adminToken: config.adminToken, metricsToken: config.metricsToken, registry, metrics, log,
     registerRateLimit: config.registerRateLimit,
     trustProxy: config.trustProxy,
   });
@@ -142,7 +146,29 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     track(req, res, match.route, started);
     pending?.catch((err: unknown) => failed(res, err));
   };
-  const servers = Array.from({ length: LISTENING_SOCKETS }, () => http.createServer(handle));
+  // Slow clients: headers must arrive within HEADERS_TIMEOUT_MS and the whole request within
+  // REQUEST_TIMEOUT_MS (Node answers 408 and closes; a connection that sends nothing is cut at the
+  // headers deadline too). Node checks them every connectionsCheckingInterval (30 s by default,
+  // which would let a stalled client stay up to 30 s past its deadline).
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(config.headersTimeoutMs / 2))),
+  };
+  const servers = Array.from({ length: LISTENING_SOCKETS }, () => http.createServer(serverOptions, handle));
+  // Open connections are capped per process, over all the listening sockets (server.maxConnections
+  // would cap each of the sixteen separately): one past the cap is closed as it arrives, before it
+  // can send a byte, so a flood of connections is refused rather than held in memory.
+  let connections = 0;
+  const admit = (socket: net.Socket) => {
+    if (connections >= config.maxConnections) {
+      metrics.connectionRefused();
+      socket.destroy();
+      return;
+    }
+    connections++;
+    socket.once('close', () => { connections--; });
+  };
+  for (const server of servers) server.prependListener('connection', admit);
   // The port is claimed by a plain socket first: taken by anything (another API process started
   // twice included), it fails here with EADDRINUSE rather than sharing the port; 0 picks a free one.
   const port = servers.length > 1 ? await claimPort(config.port, config.host) : config.port;
@@ -160,6 +186,8 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     clearTimeout(forced);
   });
   for (const server of servers) {
+    // An idle keep-alive connection is closed after this (longer than the 60 s idle timeout of the
+    // usual load balancers, so they never send a request on a socket the API is closing).
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

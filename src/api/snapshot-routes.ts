@@ -7,10 +7,8 @@ import {
   LEADERBOARD_PAGE_SIZE, docKeys, etagFor, leaderboardBody, serialize,
   type ProgressContent, type ProgressFind, type ProgressView, type Stamp,
 } from '../core/documents.ts';
-import { isConnectionError } from '../core/db.ts';
-import { ApiError, notFound, sendError, unavailable } from './api-error.ts';
+import { ApiError, httpErrorOf, notFound, sendError, unavailable } from './api-error.ts';
 import type { PlayerDirectory } from './player-directory.ts';
-import type { HeldProgress } from './progress-cache.ts';
 import { ownedBuffer, type ServedDocument } from './served-document.ts';
 import { entriesWindow, rankOf, type ServedBoard } from './served-board.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
@@ -139,11 +137,21 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     if (!UUID.test(playerId)) throw new ApiError(400, 'invalid_query', 'playerId must be a UUID');
     playerId = playerId.toLowerCase();
     const key = docKeys.progress(slug, playerId);
+    const unpublished = store.unpublished.get(key);
     let held = store.progress.get(key);
     ctx.onLookup(held !== undefined);
-    held ??= await fetchProgress(store, key);
+    if (held === undefined) {
+      // Only a player this process knows of, or one the database confirms (from the unverified
+      // budget, remembered either way), costs a document lookup: random ids neither reach the
+      // database more than once each nor push real players' progress out of the cache.
+      const known = rankOf(board, playerId) !== null || unpublished !== undefined || ctx.players.knows(playerId)
+        || await ctx.players.handleOf(playerId) !== undefined;
+      if (!known) throw notFound('player');
+      held = await store.progress.fetch(key);
+    }
+    // Withdrawn (a hidden participant): gone from public reads, as a draft hunt's documents are.
+    if (held.body === null && held.version > 0) throw notFound('player');
     const doc = held.body === null ? undefined : held as ServedDocument;
-    const unpublished = store.unpublished.get(key);
     if (doc && !unpublished) return send(req, res, rankedProgress(doc, board, playerId), !store.databaseUp);
     // Finds not published yet (the player's own answers, just accepted), or no find at all.
     const handle = doc ? undefined : unpublished?.[0]?.handle ?? await ctx.players.handleOf(playerId);
@@ -173,17 +181,8 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
       body: Buffer.from(serialize(view, { version, generatedAt })),
     }, !store.databaseUp);
   } catch (err) {
-    if (err instanceof ApiError) return sendError(res, err);
-    throw err;
-  }
-}
-
-/** A progress document not held: one primary-key lookup. */
-async function fetchProgress(store: SnapshotStore, key: string): Promise<HeldProgress> {
-  try {
-    return await store.progress.fetch(key);
-  } catch (err) {
-    if (isConnectionError(err)) throw unavailable('the database is unreachable; progress not read recently cannot be served now');
+    const known = httpErrorOf(err);
+    if (known) return sendError(res, known);
     throw err;
   }
 }

@@ -205,7 +205,7 @@ export class SnapshotStore {
         if (rest.length > 0) this.unpublished.set(row.doc_key, rest);
         else this.unpublished.delete(row.doc_key);
       }
-      this.progress.published(row);
+      this.progress.published(row, waiting !== undefined);
       return;
     }
     if (row.kind === 'leaderboard' || row.kind === 'leaderboard_page') {

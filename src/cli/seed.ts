@@ -2,6 +2,7 @@
 // Generates a large deterministic data set into DATABASE_URL (or the embedded database of npm start).
 import { parseArgs } from 'node:util';
 import { createAnswerHasher } from '../core/answer-hash.ts';
+import { checkAnswerKey } from '../core/answer-key-check.ts';
 import { loadConfig } from '../core/config.ts';
 import { createPool } from '../core/db.ts';
 import { migrate } from '../core/migrate.ts';
@@ -51,8 +52,11 @@ const env = await prepareLocalEnvironment(config, (msg) => console.log(msg));
 const pool = createPool(env.databaseUrl, 4, 'seed');
 try {
   await migrate(pool);
+  const hasher = createAnswerHasher(env.answerHashKey);
+  // Answers under another key would leave the database with hunts no API can judge.
+  await checkAnswerKey(pool, hasher.keyId);
   console.log(`seeding ${spec.hunts} hunts, ${spec.players} players, ${spec.finds} finds (seed ${spec.seed}, prefix ${spec.prefix})`);
-  const result = await generateData(pool, createAnswerHasher(env.answerHashKey), spec, (msg) => console.log(`  ${msg}`));
+  const result = await generateData(pool, hasher, spec, (msg) => console.log(`  ${msg}`));
   console.log(`done: ${result.finds.toLocaleString('en-US')} finds in ${(result.ms / 1000).toFixed(1)} s; `
     + 'the hunts are marked dirty, a running worker publishes them');
 } catch (err) {

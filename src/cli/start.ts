@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { API_NODE_FLAGS, apiNodeEnv } from '../api/node-flags.ts';
 import { createAnswerHasher } from '../core/answer-hash.ts';
+import { checkAnswerKey } from '../core/answer-key-check.ts';
 import { loadConfig } from '../core/config.ts';
 import { createPool } from '../core/db.ts';
 import { migrate } from '../core/migrate.ts';
@@ -16,10 +17,21 @@ const config = loadConfig();
 const env = await prepareLocalEnvironment(config, say);
 
 const pool = createPool(env.databaseUrl, 2, 'start');
-await migrate(pool);
-if (config.seedDemo) {
-  const { seeded } = await seedDemo(pool, createAnswerHasher(env.answerHashKey));
-  if (seeded) say('seeded the demo hunts (every clue\'s answer is "gold <position>")');
+try {
+  await migrate(pool);
+  const hasher = createAnswerHasher(env.answerHashKey);
+  // Before seeding or starting anything: the API would refuse this key anyway, less clearly.
+  await checkAnswerKey(pool, hasher.keyId);
+  if (config.seedDemo) {
+    const { seeded } = await seedDemo(pool, hasher);
+    if (seeded) say('seeded the demo hunts (every clue\'s answer is "gold <position>")');
+  }
+} catch (err) {
+  // Refused (or failed) before anything ran: say why, and leave no embedded server behind.
+  console.error(`[start] ${(err as Error).message}`);
+  await pool.end();
+  await env.embedded?.stop().catch(() => undefined);
+  process.exit(1);
 }
 await pool.end();
 
@@ -72,7 +84,8 @@ run('worker');
 run('api');
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(0));
 
-const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+const shown = (host: string) => host === '0.0.0.0' ? 'localhost' : host;
+const host = shown(config.host);
 say(`API:            http://${host}:${config.port}  (try http://${host}:${config.port}/v1/hunts)`);
-say(`worker metrics: http://${host}:${config.workerMetricsPort}/metrics`);
+say(`worker metrics: http://${shown(config.metricsHost)}:${config.workerMetricsPort}/metrics`);
 say(`admin token:    ${env.adminToken}`);

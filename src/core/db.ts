@@ -1,6 +1,7 @@
 // Database access shared by the API and the worker: one pool per process, typed query helpers
 // named after what they expect (slonik's one/maybeOne/many), and a transaction helper.
 import pg from 'pg';
+import { statementLabel, toDatabaseError } from './database-errors.ts';
 
 // int8 (count(*), sums, bigserial) arrive as strings by default; our counts fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -23,7 +24,32 @@ export function createPool(connectionString: string, max: number, applicationNam
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
+  typeErrors(pool);
   return pool;
+}
+
+/**
+ * Every promise a pool or its clients return rejects with the typed errors of
+ * database-errors.ts, so no caller ever looks at a driver's error. Callback and cursor calls (the
+ * pool's own use of its clients) are left alone.
+ */
+function typeErrors(pool: pg.Pool): void {
+  const poolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  pool.query = ((...args: unknown[]) => typed(poolQuery(...args), args[0])) as typeof pool.query;
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  pool.connect = ((...args: unknown[]) => {
+    const result = connect(...args);
+    return result instanceof Promise ? result.catch((err: unknown) => { throw toDatabaseError(err, undefined, 'connect'); }) : result;
+  }) as typeof pool.connect;
+  pool.on('connect', (client) => {
+    const clientQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => typed(clientQuery(...args), args[0])) as typeof client.query;
+  });
+}
+
+function typed(result: unknown, query: unknown): unknown {
+  if (!(result instanceof Promise)) return result;
+  return result.catch((err: unknown) => { throw toDatabaseError(err, statementLabel(query), 'driver'); });
 }
 
 export async function many<T>(db: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -43,10 +69,16 @@ export async function one<T>(db: Queryable, sql: string, params: unknown[] = [])
   return row;
 }
 
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export interface TransactionOptions {
+  /** Waits for a lock at most this long, then fails with LockTimeoutError (nothing written). */
+  lockTimeoutMs?: number;
+}
+
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('begin');
+    if (opts.lockTimeoutMs !== undefined) await client.query(`set local lock_timeout = ${Math.max(1, Math.floor(opts.lockTimeoutMs))}`);
     const result = await fn(client);
     await client.query('commit');
     return result;
@@ -56,16 +88,4 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   } finally {
     client.release();
   }
-}
-
-/** Errors that mean "the database is not reachable right now", as opposed to a bad statement. */
-export function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  if (typeof code === 'string') {
-    // Class 08 connection exceptions, 57P01-57P03 admin shutdown / cannot connect now.
-    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
-  }
-  const message = (err as { message?: string } | null)?.message ?? '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message);
 }

@@ -2,6 +2,7 @@
 // standalone /metrics server for the worker (the API serves /metrics on its own port).
 import http from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { bearerToken, tokensEqual } from './tokens.ts';
 
 export function createRegistry(processName: 'api' | 'worker'): Registry {
   const registry = new Registry();
@@ -10,9 +11,20 @@ export function createRegistry(processName: 'api' | 'worker'): Registry {
   return registry;
 }
 
-export async function serveMetrics(registry: Registry, host: string, port: number): Promise<http.Server> {
+/** `token`: the bearer token /metrics requires (METRICS_TOKEN); undefined: open. */
+export async function serveMetrics(registry: Registry, host: string, port: number, token?: string): Promise<http.Server> {
+  const authorized = (header: string | undefined) => {
+    if (token === undefined) return true;
+    const presented = bearerToken(header);
+    return presented !== undefined && tokensEqual(presented, token);
+  };
   const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+    const isMetrics = req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'));
+    if (isMetrics && !authorized(req.headers.authorization)) {
+      // The API's shape and header for the same refusal (api-error.ts).
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+      res.end('{"error":"unauthorized","message":"the metrics token is required (METRICS_TOKEN)"}');
+    } else if (isMetrics) {
       registry.metrics().then((body) => {
         res.writeHead(200, { 'content-type': registry.contentType });
         res.end(body);

@@ -26,6 +26,8 @@ export interface HuntDocuments {
   progress: DocumentDraft[];
   /** The ranked standings the board was cut from (the next incremental refresh starts from them). */
   entries: LeaderboardEntry[];
+  /** Progress keys to withdraw, whether or not they were ever published (hidden participants; full path). */
+  withdrawn?: string[];
 }
 
 export interface HuntCounts { clueCount: number; playerCount: number; findCount: number }
@@ -69,7 +71,7 @@ export function progressDraft(slug: string, row: PlayerFindsRow, own: FindTuple[
   const content: ProgressContent = {
     playerId: row.player_id,
     handle: row.handle,
-    // A hidden player is not ranked but still sees their own points.
+    // Not ranked yet (a find already on the way to the board): their own points.
     points: rankedPoints ?? own.reduce((sum, [, , points]) => sum + points, 0),
     cluesFound: own.length,
     finds: own.map(([clueId, foundAtMs, points]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points })),
@@ -105,6 +107,7 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
     board: boardDrafts(hunt.slug, entries),
     progress: finds.map((row) => progressDraft(hunt.slug, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.player_id))),
     entries,
+    withdrawn: rows.hidden.map((playerId) => docKeys.progress(hunt.slug, playerId)),
   };
 }
 

@@ -51,7 +51,8 @@ export function applyChanges(
     }, published.detail.clues.map((c) => clues.get(c.id)!)),
     board: changedPages(boardDrafts(hunt.slug, entries), entries, published.entries),
     progress: players
-      .filter((p) => finds.get(p.player_id)!.length > 0)
+      // A hidden player's progress stays withdrawn (the full path that hid them withdrew it).
+      .filter((p) => !p.hidden && finds.get(p.player_id)!.length > 0)
       .map((p) => progressDraft(hunt.slug, p, finds.get(p.player_id)!, rankedPoints.get(p.player_id))),
     entries,
   };

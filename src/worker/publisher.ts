@@ -28,6 +28,9 @@ export interface PublishResult {
   versions: Map<string, number>;
 }
 
+/** The content hash of a tombstone that replaces nothing: there is no content to hash. */
+const EMPTY_HASH = Buffer.alloc(32);
+
 class PublishBatch {
   readonly writes: Write[] = [];
   private readonly existing: Map<string, ExistingDoc>;
@@ -51,6 +54,17 @@ class PublishBatch {
     const body = draft.bare ? JSON.stringify(draft.content) : serialize(draft.content, stamp);
     this.writes.push({ key: draft.key, kind: draft.kind, huntId, version: stamp.version, hash, body, generatedAt: this.now });
     return true;
+  }
+
+  /**
+   * A tombstone for the key, unless it is one already: a withdrawn document answers 404, where a
+   * document never published may still be answered from elsewhere (a player without finds).
+   */
+  withdraw(key: string, kind: DocumentKind, huntId: string | null): void {
+    const old = this.existing.get(key);
+    this.existing.delete(key);
+    if (old && !old.alive) return;
+    this.writes.push({ key, kind, huntId, version: (old?.version ?? 0) + 1, hash: old?.content_hash ?? EMPTY_HASH, body: null, generatedAt: this.now });
   }
 
   /** Every existing live document not put or kept becomes a tombstone. */
@@ -120,6 +134,7 @@ export function draftPublish(
     batch.put(docs.board.head, huntId, pagesChanged);
     batch.put(docs.detail, huntId);
     for (const progress of docs.progress) batch.put(progress, huntId);
+    for (const key of docs.withdrawn ?? []) batch.withdraw(key, 'progress', huntId);
   }
   const withdrawn = scope === 'all' ? batch.withdrawRest(huntId) : 0;
   return { writes: batch.writes, withdrawn };

@@ -35,6 +35,8 @@ export interface HuntRows {
   summary: SummaryRow;
   standings: StandingRow[];
   finds: PlayerFindsRow[];
+  /** Hidden participants: their progress is withdrawn, found or not. */
+  hidden: string[];
 }
 
 /** A player's change not yet published (read_model_changes). */
@@ -69,7 +71,8 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
   const standings = await many<StandingRow>(db,
       `select player_id, handle, points, clues_found, last_event_at, rank
          from ${rel.standings} where hunt_id = $1 order by position`, [hunt.id]);
-  // Finds of every participant, hidden ones included: a hidden player still sees their own progress.
+  // Finds of every visible participant: a hidden one's progress is withdrawn from public reads (the
+  // full path's publish turns documents it no longer writes into tombstones).
   // Aggregated per player in the database: a thousand small JSON arrays cross the wire and parse
   // much faster than ten thousand rows with a timestamp each.
   const finds = await many<PlayerFindsRow>(db,
@@ -79,8 +82,14 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
               where f.hunt_id = $1
               group by f.player_id) g
        join players p on p.id = g.player_id
+      where not exists (select 1 from hunt_participants hp where hp.hunt_id = $1 and hp.player_id = g.player_id and hp.hidden)
       order by g.player_id`, [hunt.id]);
-  return { hunt, clues, summary: summary ?? { clue_count: clues.length, player_count: 0, find_count: 0 }, standings, finds };
+  const hidden = await many<{ player_id: string }>(db,
+    'select player_id from hunt_participants where hunt_id = $1 and hidden', [hunt.id]);
+  return {
+    hunt, clues, summary: summary ?? { clue_count: clues.length, player_count: 0, find_count: 0 }, standings, finds,
+    hidden: hidden.map((h) => h.player_id),
+  };
 }
 
 export async function loadChanges(db: Queryable, huntId: string): Promise<ChangeRow[]> {

@@ -18,11 +18,14 @@ import { fullRebuild } from './full-rebuild.ts';
 import { scheduleFullRebuild } from './full-rebuild-schedule.ts';
 import { HuntsIndexPublisher } from './hunts-index-publisher.ts';
 import { PublishedStateCache } from './published-state-cache.ts';
+import { startRateWindowPruning } from './rate-window-pruning.ts';
 import { RefreshScheduler } from './refresh-scheduler.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 /** How often a hunts index left stale by incremental refreshes is republished. */
 const HUNTS_INDEX_INTERVAL_MS = 1000;
+/** How often rate windows that ended are deleted (they last a minute). */
+const RATE_WINDOW_PRUNE_INTERVAL_MS = 60_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -133,7 +136,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   });
   let metricsServer: http.Server | undefined;
   if (options.metrics) {
-    metricsServer = await serveMetrics(registry, config.host, config.workerMetricsPort);
+    metricsServer = await serveMetrics(registry, config.metricsHost, config.workerMetricsPort, config.metricsToken);
     resources.add('metrics server', () => new Promise<void>((resolve) => {
       metricsServer!.close(() => resolve());
       metricsServer!.closeAllConnections(); // scrapers keep connections alive
@@ -141,6 +144,8 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   }
   resources.add('dirty trigger', () => trigger.stop());
   await trigger.start();
+  const pruning = startRateWindowPruning(pool, RATE_WINDOW_PRUNE_INTERVAL_MS, log);
+  resources.add('rate window pruning', () => pruning.stop());
   if (options.schedule !== false) {
     const cronTask = scheduleFullRebuild(boss, config.fullRebuildIntervalSeconds, log);
     resources.add('full rebuild schedule', async () => { await cronTask.stop(); await cronTask.destroy(); });

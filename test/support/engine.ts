@@ -26,6 +26,8 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     registerRateLimit: 1_000_000,
     guessMaxPerMinute: 1_000_000,
     guessFreeWrongPerClue: 1_000_000,
+    // Tests read many players' progress and answer through several processes; abuse tests set their own.
+    unverifiedLookupsPerSecond: 100_000,
     logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'error',
     ...overrides,
   };

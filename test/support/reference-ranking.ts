@@ -50,7 +50,8 @@ export async function referenceRanking(db: pg.Pool | pg.Client, huntId: string) 
   for (const p of participants) {
     const own = (findsBy.get(p.player_id) ?? [])
       .sort((a, b) => a.found_at.getTime() - b.found_at.getTime() || a.position - b.position);
-    if (own.length === 0) continue;
+    // Hidden participants' progress is withdrawn; those without finds have no document.
+    if (own.length === 0 || p.hidden) continue;
     progress.set(p.player_id, {
       playerId: p.player_id, handle: p.handle, rank: rankOf.get(p.player_id) ?? null,
       points: totals.get(p.player_id)?.points ?? 0, cluesFound: own.length,
