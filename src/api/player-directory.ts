@@ -1,9 +1,13 @@
-// Who a token belongs to and what a player id is called, with bounded in-memory caches in front of
-// primary-key lookups. Tokens are cached by their SHA-256, never in the clear. A token or id this
-// process has not seen costs a lookup from the unverified budget (lookup-budget.ts); one found to
-// name nobody is remembered as such, so repeating it costs nothing.
+// Who a token belongs to and what a player id is called. An API process holds every player (id,
+// handle, the SHA-256 of their token: never the token) from its start, and polls each second for
+// those registered since, so a real player's token or id costs no statement, however many players
+// arrive at once when a hunt starts. What it cannot vouch for (a token registered elsewhere within
+// the last second, or made up; a random id) costs a lookup from the unverified budget
+// (lookup-budget.ts); one found to name nobody is remembered as such, so repeating it costs nothing.
+// About 250 bytes a player: 20,000 players are 5 MB.
 import type { Pool } from '../core/db.ts';
-import { maybeOne } from '../core/db.ts';
+import { many, maybeOne } from '../core/db.ts';
+import type { Logger } from '../core/logger.ts';
 import { hashToken } from '../core/tokens.ts';
 import { BoundedCache, type LookupBudget } from './lookup-budget.ts';
 
@@ -11,21 +15,77 @@ export interface Player { id: string; handle: string }
 
 const NOBODY = Symbol('nobody');
 
+// A player registered at time t may commit a little later than a poll that read up to t: each poll
+// reads again from this far before the newest registration it saw.
+const POLL_OVERLAP_MS = 10_000;
+const LOAD_CHUNK = 10_000;
+
+interface PlayerRow { id: string; handle: string; token_hash: Buffer; created_at: Date }
+
 export class PlayerDirectory {
+  /** Every player, by their token's hash (base64). */
+  private readonly players = new Map<string, Player>();
+  /** Handles of every player, by id. */
+  private readonly known = new Map<string, string>();
+  /** What lookups outside the held set found (and found to be nobody's), bounded. */
   private readonly byToken = new BoundedCache<string, Player | typeof NOBODY>(100_000);
   private readonly handles = new BoundedCache<string, string | typeof NOBODY>(100_000);
   private readonly pool: Pool;
   private readonly budget: LookupBudget;
+  private readonly log: Logger | undefined;
+  private newest = new Date(0);
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
 
-  constructor(pool: Pool, budget: LookupBudget) {
+  constructor(pool: Pool, budget: LookupBudget, log?: Logger) {
     this.pool = pool;
     this.budget = budget;
+    this.log = log;
+  }
+
+  get size(): number { return this.players.size; }
+
+  /** Loads every player, then keeps up with new ones every `pollMs`. */
+  async start(pollMs = 1000): Promise<void> {
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = await many<PlayerRow>(this.pool,
+        'select id, handle, token_hash, created_at from players where id > $1 order by id limit $2', [after, LOAD_CHUNK]);
+      for (const row of rows) this.hold(row);
+      if (rows.length < LOAD_CHUNK) break;
+      after = rows.at(-1)!.id;
+    }
+    this.timer = setInterval(() => {
+      this.polling ??= this.poll().catch((err: unknown) => this.log?.debug('player poll failed', { err })).finally(() => { this.polling = undefined; });
+    }, pollMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.polling;
+  }
+
+  private async poll(): Promise<void> {
+    const since = new Date(this.newest.getTime() - POLL_OVERLAP_MS);
+    const rows = await many<PlayerRow>(this.pool,
+      'select id, handle, token_hash, created_at from players where created_at > $1', [since]);
+    for (const row of rows) this.hold(row);
+  }
+
+  private hold(row: PlayerRow): void {
+    const player = { id: row.id, handle: row.handle };
+    this.players.set(row.token_hash.toString('base64'), player);
+    this.known.set(row.id, row.handle);
+    if (row.created_at > this.newest) this.newest = row.created_at;
   }
 
   /** The player a bearer token belongs to, or undefined when no player has it. */
   async byBearer(token: string): Promise<Player | undefined> {
     const hash = hashToken(token);
     const cacheKey = hash.toString('base64');
+    const held = this.players.get(cacheKey);
+    if (held) return held;
     const cached = this.byToken.get(cacheKey);
     if (cached !== undefined) return cached === NOBODY ? undefined : cached;
     this.budget.spend();
@@ -38,6 +98,8 @@ export class PlayerDirectory {
 
   /** The handle of a player id, or undefined when there is no such player. */
   async handleOf(playerId: string): Promise<string | undefined> {
+    const held = this.known.get(playerId);
+    if (held !== undefined) return held;
     const cached = this.handles.get(playerId);
     if (cached !== undefined) return cached === NOBODY ? undefined : cached;
     this.budget.spend();
@@ -50,12 +112,13 @@ export class PlayerDirectory {
 
   /** A player this process has seen (registered here, or found by token), with their token's hash. */
   remember(player: Player, tokenHash?: Buffer): void {
-    this.handles.set(player.id, player.handle);
-    if (tokenHash) this.byToken.set(tokenHash.toString('base64'), player);
+    this.known.set(player.id, player.handle);
+    if (tokenHash) this.players.set(tokenHash.toString('base64'), player);
   }
 
   /** Whether this process knows the id names a player, without asking the database. */
   knows(playerId: string): boolean {
+    if (this.known.has(playerId)) return true;
     const cached = this.handles.get(playerId);
     return cached !== undefined && cached !== NOBODY;
   }

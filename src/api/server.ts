@@ -89,7 +89,9 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     },
   });
   const metrics = createApiMetrics(registry, store, () => store.loaded);
-  const players = new PlayerDirectory(pool, new LookupBudget(config.unverifiedLookupsPerSecond));
+  const players = new PlayerDirectory(pool, new LookupBudget(config.unverifiedLookupsPerSecond), log);
+  resources.add('player directory', () => players.stop());
+  await players.start();
   const answers = new AnswerWriter({
     pool, hasher, log, onBatch: (size) => metrics.answerBatch(size),
     deadlines: { timeoutMs: config.answerTimeoutMs, queueMax: config.answerQueueMax },
