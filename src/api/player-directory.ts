@@ -15,12 +15,14 @@ export interface Player { id: string; handle: string }
 
 const NOBODY = Symbol('nobody');
 
-// A player registered at time t may commit a little later than a poll that read up to t: each poll
-// reads again from this far before the newest registration it saw.
-const POLL_OVERLAP_MS = 10_000;
+// A player registered at time t (clock_timestamp() in its insert) commits a moment later, perhaps
+// after a poll that started past t: each poll reads again from this far before the previous one
+// started. Measured from the database's clock at each poll, never from the newest registration
+// seen: a bulk load long ago is not read again and again.
+const POLL_OVERLAP_MS = 5000;
 const LOAD_CHUNK = 10_000;
 
-interface PlayerRow { id: string; handle: string; token_hash: Buffer; created_at: Date }
+interface PlayerRow { id: string; handle: string; token_hash: Buffer }
 
 export class PlayerDirectory {
   /** Every player, by their token's hash (base64). */
@@ -33,7 +35,8 @@ export class PlayerDirectory {
   private readonly pool: Pool;
   private readonly budget: LookupBudget;
   private readonly log: Logger | undefined;
-  private newest = new Date(0);
+  /** The database's now() at the start of the last complete read. */
+  private readAt = new Date(0);
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
 
@@ -47,14 +50,16 @@ export class PlayerDirectory {
 
   /** Loads every player, then keeps up with new ones every `pollMs`. */
   async start(pollMs = 1000): Promise<void> {
+    const { now } = (await many<{ now: Date }>(this.pool, 'select now()'))[0]!;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const rows = await many<PlayerRow>(this.pool,
-        'select id, handle, token_hash, created_at from players where id > $1 order by id limit $2', [after, LOAD_CHUNK]);
+        'select id, handle, token_hash from players where id > $1 order by id limit $2', [after, LOAD_CHUNK]);
       for (const row of rows) this.hold(row);
       if (rows.length < LOAD_CHUNK) break;
       after = rows.at(-1)!.id;
     }
+    this.readAt = now;
     this.timer = setInterval(() => {
       this.polling ??= this.poll().catch((err: unknown) => this.log?.debug('player poll failed', { err })).finally(() => { this.polling = undefined; });
     }, pollMs);
@@ -67,17 +72,19 @@ export class PlayerDirectory {
   }
 
   private async poll(): Promise<void> {
-    const since = new Date(this.newest.getTime() - POLL_OVERLAP_MS);
-    const rows = await many<PlayerRow>(this.pool,
-      'select id, handle, token_hash, created_at from players where created_at > $1', [since]);
-    for (const row of rows) this.hold(row);
+    const since = new Date(this.readAt.getTime() - POLL_OVERLAP_MS);
+    // One row at least (the left join), so the poll's own start time comes back with no players.
+    const rows = await many<{ now: Date } & ({ id: string; handle: string; token_hash: Buffer } | { id: null })>(this.pool,
+      `select now(), p.id, p.handle, p.token_hash
+         from (values (1)) as one (x) left join players p on p.created_at > $1`, [since]);
+    for (const row of rows) if (row.id !== null) this.hold(row);
+    this.readAt = rows[0]!.now;
   }
 
-  private hold(row: PlayerRow): void {
+  private hold(row: { id: string; handle: string; token_hash: Buffer }): void {
     const player = { id: row.id, handle: row.handle };
     this.players.set(row.token_hash.toString('base64'), player);
     this.known.set(row.id, row.handle);
-    if (row.created_at > this.newest) this.newest = row.created_at;
   }
 
   /** The player a bearer token belongs to, or undefined when no player has it. */
