@@ -112,8 +112,8 @@ try {
        from hunts h join clues c on c.hunt_id = h.id group by h.slug order by h.slug`)).rows;
   // The real players: every visible participant of the seeded hunts, with the token the seed gave them.
   const pairs = (await pool.query<{ slug: string; player_id: string; n: number }>(
-    `select h.slug, hp.player_id, substr(p.handle, length($1) + 2)::int as n
-       from hunt_participants hp join hunts h on h.id = hp.hunt_id join players p on p.id = hp.player_id
+    `select h.slug, hp.competitor_id as player_id, substr(p.handle, length($1) + 2)::int as n
+       from competitors hp join hunts h on h.id = hp.hunt_id join players p on p.id = hp.competitor_id
       where not hp.hidden order by h.slug, p.handle`, [PREFIX])).rows;
   const playerNumbers = [...new Set(pairs.map((p) => p.n))];
   const tokens = playerNumbers.map((n) => `${PREFIX}-token-${n}`);

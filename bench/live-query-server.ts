@@ -21,7 +21,7 @@ app.get('/v1/hunts/:slug/leaderboard', async (req, res) => {
   const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 50) || 50));
   const offset = Math.max(0, Number(req.query.offset ?? 0) || 0);
   const { rows } = await pool.query<{ rank: number; playerId: string; handle: string; points: number; cluesFound: number; lastFindAt: Date; total: number }>(
-    `select rank, player_id as "playerId", handle, points, clues_found as "cluesFound", last_event_at as "lastFindAt",
+    `select rank, competitor_id as "playerId", name as handle, points, clues_found as "cluesFound", last_find_at as "lastFindAt",
             count(*) over ()::int as total
        from hunt_standings where hunt_id = $1 order by position limit $2 offset $3`, [huntId, limit, offset]);
   res.json({

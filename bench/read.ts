@@ -113,8 +113,8 @@ try {
   const { slugs } = data;
   const deepOffset = Math.min(400, Math.floor((settings.players - 1) / 50) * 50);
   const pairs = (await db.pool.query<{ slug: string; player_id: string }>(
-    `select h.slug, hp.player_id from hunt_participants hp join hunts h on h.id = hp.hunt_id
-      order by md5(hp.player_id::text || h.slug) limit 1000`)).rows;
+    `select h.slug, hp.competitor_id as player_id from competitors hp join hunts h on h.id = hp.hunt_id
+      order by md5(hp.competitor_id::text || h.slug) limit 1000`)).rows;
   const documentBytes = (await db.pool.query<{ kind: string; n: number; bytes: number }>(
     `select kind, count(*)::int as n, sum(octet_length(body))::float8 as bytes from snapshot_documents
       where body is not null group by kind order by bytes desc`)).rows;

@@ -62,7 +62,7 @@ try {
   for (const h of hunts) {
     paths.push(`/v1/hunts/${h.slug}`, `/v1/hunts/${h.slug}/leaderboard?limit=20&offset=10`);
     for (const offset of [0, 50, 100, 150]) paths.push(`/v1/hunts/${h.slug}/leaderboard?limit=50&offset=${offset}`);
-    const ranked = (await pool.query<{ player_id: string }>('select player_id from hunt_participants where hunt_id = $1 limit 40', [h.id])).rows;
+    const ranked = (await pool.query<{ player_id: string }>('select competitor_id as player_id from competitors where hunt_id = $1 limit 40', [h.id])).rows;
     for (const r of ranked) paths.push(`/v1/hunts/${h.slug}/players/${r.player_id}`);
     for (const id of players.slice(0, 20)) paths.push(`/v1/hunts/${h.slug}/players/${id}`);
   }

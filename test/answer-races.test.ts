@@ -49,8 +49,8 @@ describe('answer races', function () {
       const guess = hasher.hash(normalizeAnswer(`word ${round}`));
       const replies = await Promise.all(Array.from({ length: RACERS }, async () => {
         const { rows } = await pool.query<Reply>(
-          'select * from submit_answers($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
-          [['race-often'], [clue.id], [player.id], [guess], hasher.keyId, NORMALIZATION_VERSION, 1000, 2, 300, 100_000, 10_000]);
+          'select * from submit_answers($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+          [['race-often'], [clue.id], [player.id], [player.handle], [guess], hasher.keyId, NORMALIZATION_VERSION, 1000, 2, 300, 100_000, 10_000]);
         return rows[0]!;
       }));
       const finds = replies.filter((r) => r.correct && !r.already_found);

@@ -14,7 +14,7 @@ import { ANSWER_HASH_KEY, eventually, startEngine, type Engine } from './support
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
-const ANSWER_TABLES = ['submissions', 'guess_limits', 'rate_windows', 'finds', 'hunt_participants'];
+const ANSWER_TABLES = ['submissions', 'guess_limits', 'rate_windows', 'finds', 'competitors'];
 
 describe('answer writes', function () {
   this.timeout(60_000);

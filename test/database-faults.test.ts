@@ -130,7 +130,7 @@ describe('database faults', function () {
     const { rows: [trace] } = await pool.query(
       `select (select count(*) from submissions where hunt_id = h.id)::int as submissions,
               (select count(*) from finds where hunt_id = h.id)::int as finds,
-              (select count(*) from hunt_participants where hunt_id = h.id)::int as participants
+              (select count(*) from competitors where hunt_id = h.id)::int as participants
          from hunts h where slug = 'hanging-hunt'`);
     expect(trace).to.deep.equal({ submissions: 0, finds: 0, participants: 0 });
     // Sending it again is safe, and now it is recorded.

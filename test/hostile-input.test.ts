@@ -44,7 +44,7 @@ describe('hostile input', function () {
     const { rows } = await pool.query(`select
       (select count(*) from hunts)::int as hunts, (select count(*) from clues)::int as clues,
       (select count(*) from players)::int as players, (select count(*) from submissions)::int as submissions,
-      (select count(*) from finds)::int as finds, (select count(*) from hunt_participants)::int as participants`);
+      (select count(*) from finds)::int as finds, (select count(*) from competitors)::int as participants`);
     return rows[0];
   }
 

@@ -63,7 +63,7 @@ describe('incremental refresh', () => {
     await answer(a, 'ledger-hunt', hunt.clues[0]!.id, player.token, 'nope'); // joins: a change without a find
     await answer(a, 'ledger-hunt', hunt.clues[0]!.id, player.token, 'amber');
     await answer(a, 'ledger-hunt', hunt.clues[0]!.id, player.token, 'AMBER'); // a repeat changes nothing
-    const { rows } = await pool.query('select player_id, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id', [huntId]);
+    const { rows } = await pool.query('select competitor_id as player_id, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id', [huntId]);
     expect(rows.map((r) => r.clue_id)).to.deep.equal([null, hunt.clues[0]!.id]);
     const findAt = (await pool.query('select found_at from finds where player_id = $1', [player.id])).rows[0].found_at as Date;
     expect(rows[1].recorded_at.getTime()).to.be.at.least(findAt.getTime());

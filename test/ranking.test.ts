@@ -65,11 +65,11 @@ describe('ranking', () => {
       for (const [handle, spec] of Object.entries(crafted)) {
         const { rows: [player] } = await client2.query(
           `insert into players (handle, display_name, token_hash) values ($1, $1, sha256(convert_to($1, 'UTF8'))) returning id`, [handle]);
-        await client2.query('insert into hunt_participants (hunt_id, player_id, hidden) values ($1, $2, $3)', [huntId, player.id, spec.hidden ?? false]);
+        await client2.query('insert into competitors (hunt_id, competitor_id, name, hidden) values ($1, $2, $3, $4)', [huntId, player.id, handle, spec.hidden ?? false]);
         for (const [clueId, second] of spec.finds) {
           const points = clueId === c10 ? 10 : 20;
-          await client2.query('insert into finds (player_id, clue_id, hunt_id, points, found_at) values ($1, $2, $3, $4, $5)', [player.id, clueId, huntId, points, t(second)]);
-          await client2.query(`insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at) values ($1, $2, $3, 'find', $4, $5)`, [huntId, player.id, points, clueId, t(second)]);
+          await client2.query('insert into finds (competitor_id, clue_id, hunt_id, player_id, points, found_at) values ($1, $2, $3, $1, $4, $5)', [player.id, clueId, huntId, points, t(second)]);
+          await client2.query(`insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at) values ($1, $2, $2, $3, 'find', $4, $5)`, [huntId, player.id, points, clueId, t(second)]);
         }
       }
       await markHuntDirty(client2, huntId);

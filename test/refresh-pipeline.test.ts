@@ -157,10 +157,10 @@ describe('refresh pipeline', () => {
     await eventually(async () => ((await client.get('/v1/hunts/repair-hunt')).status === 200 ? true : undefined), 'published');
     const huntId = await huntIdOf('repair-hunt');
     // Written behind the engine's back: no dirty mark, no notification.
-    await pool.query(`insert into hunt_participants (hunt_id, player_id) values ($1, $2)`, [huntId, player.id]);
-    await pool.query(`insert into finds (player_id, clue_id, hunt_id, points, found_at) values ($1, $2, $3, 7, now())`, [player.id, hunt.clues[0]!.id, huntId]);
-    await pool.query(`insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
-                      select hunt_id, player_id, points, 'find', clue_id, found_at from finds where player_id = $1`, [player.id]);
+    await pool.query(`insert into competitors (hunt_id, competitor_id, name) values ($1, $2, $3)`, [huntId, player.id, player.handle]);
+    await pool.query(`insert into finds (competitor_id, clue_id, hunt_id, player_id, points, found_at) values ($1, $2, $3, $1, 7, now())`, [player.id, hunt.clues[0]!.id, huntId]);
+    await pool.query(`insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at)
+                      select hunt_id, competitor_id, player_id, points, 'find', clue_id, found_at from finds where competitor_id = $1`, [player.id]);
     const rebuild = await client.post('/v1/admin/refresh', {}, { token: ADMIN_TOKEN });
     expect(rebuild.status).to.equal(202);
     const board = await eventually(async () => {

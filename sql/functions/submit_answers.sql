@@ -1,9 +1,11 @@
 -- Answers in one round trip and one transaction: the API sends those that arrive together as one
 -- batch (one statement, one commit, one WAL flush for all of them; when answers come one at a
 -- time, a batch is one answer). In array order, each answer as if alone: the hunt and clue by the
--- request's slug and clue id, the live check, the guess limits, the attempt, the player's
--- participation and, on the first correct answer, the find, its score event and the change row the
--- incremental refresh publishes. A repeated guess changes nothing. An answer refused by a check
+-- request's slug and clue id, the live check, the guess limits, the attempt, the competitor's
+-- participation and, on its first correct answer, the find, its score event and the change row the
+-- incremental refresh publishes. The competitor is who is ranked: in a solo hunt the player
+-- (competitor id = player id, named by the handle in p_handles). A repeated guess changes nothing.
+-- An answer refused by a check
 -- changes nothing either: every check comes before its writes (the minute's count, the one write
 -- before a check, is taken back), so a refusal is a result row, never an error that would roll back
 -- the other answers of the batch.
@@ -17,7 +19,7 @@
 -- under way (its WAL flush stalled, say) can land after that; it is recorded once, and sending the
 -- answer again is safe.
 create or replace function submit_answers(
-  p_slugs text[], p_clues uuid[], p_players uuid[], p_guesses bytea[],
+  p_slugs text[], p_clues uuid[], p_players uuid[], p_handles text[], p_guesses bytea[],
   p_key_id text, p_norm_version smallint,
   p_free_wrong integer, p_backoff_base float8, p_backoff_max float8, p_max_per_minute integer,
   p_budget_ms integer)
@@ -36,6 +38,7 @@ declare
   v_hunt uuid;
   v_clue uuid;
   v_player uuid;
+  v_competitor uuid;
   v_guess bytea;
   now_at timestamptz;
   wait float8;
@@ -49,6 +52,7 @@ begin
     correct := false; already_found := false; points := 0; found_at := null; joined := false;
     v_clue := p_clues[i];
     v_player := p_players[i];
+    v_competitor := v_player;
     v_guess := p_guesses[i];
     <<answer>>
     begin
@@ -79,10 +83,10 @@ begin
       -- duplicate that committed between the two reads was missing from the first (no find yet)
       -- and present in the second (a repeated guess): the repeat was reported as not yet found.
       if exists(select 1 from submissions s where s.player_id = v_player and s.clue_id = v_clue and s.guess_hash = v_guess) then
-        already_found := exists(select 1 from finds f where f.player_id = v_player and f.clue_id = v_clue);
+        already_found := exists(select 1 from finds f where f.competitor_id = v_competitor and f.clue_id = v_clue);
         exit answer;
       end if;
-      already_found := exists(select 1 from finds f where f.player_id = v_player and f.clue_id = v_clue);
+      already_found := exists(select 1 from finds f where f.competitor_id = v_competitor and f.clue_id = v_clue);
 
       minute := count_in_minute('guess', v_player::text, p_max_per_minute);
       if not minute.allowed then
@@ -100,8 +104,8 @@ begin
         exit answer;
       end if;
 
-      -- A first answer makes the player a participant, which the hunt's playerCount shows.
-      insert into hunt_participants (hunt_id, player_id) values (v_hunt, v_player) on conflict do nothing;
+      -- A first answer makes the player a competitor, which the hunt's playerCount shows.
+      insert into competitors (hunt_id, competitor_id, name) values (v_hunt, v_competitor, p_handles[i]) on conflict do nothing;
       joined := found;
       insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct)
       values (v_hunt, v_clue, v_player, p_key_id, v_guess, correct)
@@ -117,22 +121,22 @@ begin
             then clock_timestamp() + least(p_backoff_max, p_backoff_base * power(2, g.wrong_guesses - p_free_wrong)) * interval '1 second' end;
       else
         -- The primary key of finds settles concurrent duplicates: the loser inserts nothing.
-        insert into finds as f (player_id, clue_id, hunt_id, points, found_at)
-        values (v_player, v_clue, v_hunt, h.clue_points, clock_timestamp())
-        on conflict (player_id, clue_id) do nothing
+        insert into finds as f (competitor_id, clue_id, hunt_id, player_id, points, found_at)
+        values (v_competitor, v_clue, v_hunt, v_player, h.clue_points, clock_timestamp())
+        on conflict (competitor_id, clue_id) do nothing
         returning f.found_at into found_at;
         if found_at is null then
           already_found := true;
         else
-          insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
-          values (v_hunt, v_player, h.clue_points, 'find', v_clue, found_at);
+          insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at)
+          values (v_hunt, v_competitor, v_player, h.clue_points, 'find', v_clue, found_at);
           points := h.clue_points;
-          insert into read_model_changes (hunt_id, player_id, clue_id) values (v_hunt, v_player, v_clue);
+          insert into read_model_changes (hunt_id, competitor_id, kind, clue_id) values (v_hunt, v_competitor, 'find', v_clue);
           exit answer;
         end if;
       end if;
       if joined then
-        insert into read_model_changes (hunt_id, player_id, clue_id) values (v_hunt, v_player, null);
+        insert into read_model_changes (hunt_id, competitor_id, kind, clue_id) values (v_hunt, v_competitor, 'join', null);
       end if;
     end;
     return next;

@@ -224,10 +224,10 @@ export class AnswerWriter {
     const { rows } = await client.query<Row>({
       // Named: prepared once per connection, planned once.
       name: 'submit-answers',
-      text: 'select * from submit_answers($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+      text: 'select * from submit_answers($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
       values: [
         batch.map((p) => p.input.slug), batch.map((p) => p.input.clueId), batch.map((p) => p.input.playerId),
-        batch.map((p) => p.guess), this.hasher.keyId, NORMALIZATION_VERSION,
+        batch.map((p) => p.input.handle), batch.map((p) => p.guess), this.hasher.keyId, NORMALIZATION_VERSION,
         this.limits.freeWrongPerClue, this.limits.backoffBaseSeconds, this.limits.backoffMaxSeconds, this.limits.maxPerMinute,
         budgetMs,
       ],

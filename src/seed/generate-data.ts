@@ -26,7 +26,7 @@ export interface SeedSpec {
 /** The answer of clue `position` in every seeded hunt (documented for playing the demo). */
 export const seededAnswer = (position: number) => `gold ${position}`;
 
-const BULK_TABLES = ['hunt_participants', 'finds', 'score_events', 'submissions'];
+const BULK_TABLES = ['competitors', 'finds', 'score_events', 'submissions'];
 
 /**
  * Drops every constraint and index of the bulk-loaded tables (keys included: a sorted index build
@@ -145,15 +145,16 @@ export async function generateData(pool: Pool, hasher: AnswerHasher, spec: SeedS
     const deferred = await dropForBulkLoad(tx);
     progress(`dropped ${deferred.length} keys, foreign keys and indexes for the load`);
 
-    await step('participants', async () => (await tx.query(
-      `insert into hunt_participants (hunt_id, player_id, joined_at)
-       select hunt_id, player_id, min(found_at) from seed_finds group by hunt_id, player_id`)).rowCount ?? 0);
+    await step('competitors', async () => (await tx.query(
+      `insert into competitors (hunt_id, competitor_id, name, joined_at)
+       select f.hunt_id, f.player_id, p.handle, min(f.found_at)
+         from seed_finds f join players p on p.id = f.player_id group by f.hunt_id, f.player_id, p.handle`)).rowCount ?? 0);
     await step('finds', async () => (await tx.query(
-      `insert into finds (player_id, clue_id, hunt_id, points, found_at)
-       select player_id, clue_id, hunt_id, points, found_at from seed_finds`)).rowCount ?? 0);
+      `insert into finds (competitor_id, clue_id, hunt_id, player_id, points, found_at)
+       select player_id, clue_id, hunt_id, player_id, points, found_at from seed_finds`)).rowCount ?? 0);
     await step('score events', async () => (await tx.query(
-      `insert into score_events (hunt_id, player_id, points, reason, clue_id, occurred_at)
-       select hunt_id, player_id, points, 'find', clue_id, found_at from seed_finds`)).rowCount ?? 0);
+      `insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at)
+       select hunt_id, player_id, player_id, points, 'find', clue_id, found_at from seed_finds`)).rowCount ?? 0);
     if (spec.withSubmissions) {
       await step('submissions', async () => (await tx.query(
         `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct, submitted_at)

@@ -6,7 +6,7 @@ import {
   type ClueView, type DocumentKind, type HuntDetailContent, type HuntsIndexContent, type LeaderboardEntry,
   type LeaderboardHead, type ProgressContent,
 } from '../core/documents.ts';
-import type { HuntRow, HuntRows, PlayerFindsRow } from './read-model-rows.ts';
+import type { CompetitorFindsRow, HuntRow, HuntRows } from './read-model-rows.ts';
 
 export interface DocumentDraft {
   key: string;
@@ -22,11 +22,11 @@ export interface HuntDocuments {
   detail: DocumentDraft & { content: HuntDetailContent };
   /** The full path drafts every page; the incremental path only the pages whose entries moved. */
   board: BoardDrafts;
-  /** The full path drafts every participant's progress; the incremental path only the changed ones. */
+  /** The full path drafts every competitor's progress; the incremental path only the changed ones. */
   progress: DocumentDraft[];
   /** The ranked standings the board was cut from (the next incremental refresh starts from them). */
   entries: LeaderboardEntry[];
-  /** Progress keys to withdraw, whether or not they were ever published (hidden participants; full path). */
+  /** Progress keys to withdraw, whether or not they were ever published (hidden competitors; full path). */
   withdrawn?: string[];
 }
 
@@ -63,20 +63,22 @@ export function boardDrafts(slug: string, entries: LeaderboardEntry[]): BoardDra
   return { head: { key: docKeys.leaderboard(slug), kind: 'leaderboard', content: head }, pages };
 }
 
-/** One participant's finds in order, as the database aggregates them: [[clueId, foundAtEpochMs, points], ...]. */
+/** One competitor's finds in order, as the database aggregates them: [[clueId, foundAtEpochMs, points], ...]. */
 export type FindTuple = [clueId: string, foundAtMs: number, points: number];
 
-/** A player's stored progress. `rankedPoints` is their leaderboard points when they are ranked. */
-export function progressDraft(slug: string, row: PlayerFindsRow, own: FindTuple[], rankedPoints: number | undefined): DocumentDraft {
+// A solo hunt's documents name a competitor as the player it is: playerId and handle.
+
+/** A competitor's stored progress. `rankedPoints` is their leaderboard points when they are ranked. */
+export function progressDraft(slug: string, row: CompetitorFindsRow, own: FindTuple[], rankedPoints: number | undefined): DocumentDraft {
   const content: ProgressContent = {
-    playerId: row.player_id,
-    handle: row.handle,
+    playerId: row.competitor_id,
+    handle: row.name,
     // Not ranked yet (a find already on the way to the board): their own points.
     points: rankedPoints ?? own.reduce((sum, [, , points]) => sum + points, 0),
     cluesFound: own.length,
     finds: own.map(([clueId, foundAtMs, points]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points })),
   };
-  return { key: docKeys.progress(slug, row.player_id), kind: 'progress', content };
+  return { key: docKeys.progress(slug, row.competitor_id), kind: 'progress', content };
 }
 
 /** Every document of a hunt from its rows (the full path; the ranking comes from SQL). */
@@ -89,23 +91,23 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
     body: c.body,
     points: c.points,
     solveCount: c.solve_count,
-    firstFinder: c.first_player_id && c.first_handle && c.first_found_at
-      ? { playerId: c.first_player_id, handle: c.first_handle, foundAt: c.first_found_at.toISOString() }
+    firstFinder: c.first_competitor_id && c.first_name && c.first_found_at
+      ? { playerId: c.first_competitor_id, handle: c.first_name, foundAt: c.first_found_at.toISOString() }
       : null,
   }));
   const entries: LeaderboardEntry[] = standings.map((s) => ({
     rank: s.rank,
-    playerId: s.player_id,
-    handle: s.handle,
+    playerId: s.competitor_id,
+    handle: s.name,
     points: s.points,
     cluesFound: s.clues_found,
-    lastFindAt: s.last_event_at.toISOString(),
+    lastFindAt: s.last_find_at.toISOString(),
   }));
-  const rankedPoints = new Map(standings.map((s) => [s.player_id, s.points]));
+  const rankedPoints = new Map(standings.map((s) => [s.competitor_id, s.points]));
   return {
     detail: detailDraft(hunt, { clueCount: summary.clue_count, playerCount: summary.player_count, findCount: summary.find_count }, clueViews),
     board: boardDrafts(hunt.slug, entries),
-    progress: finds.map((row) => progressDraft(hunt.slug, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.player_id))),
+    progress: finds.map((row) => progressDraft(hunt.slug, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.competitor_id))),
     entries,
     withdrawn: rows.hidden.map((playerId) => docKeys.progress(hunt.slug, playerId)),
   };

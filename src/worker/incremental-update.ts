@@ -1,27 +1,31 @@
-// The incremental path: a hunt's new documents from its last published ones and the players who
-// changed since. Only the changed players are read from the database; everyone else's standing
-// is taken from the published leaderboard. The ranking rules are the ones sql/views/hunt_standings
-// applies on the full path (points, then the latest score event, ties listed by handle in byte
-// order, then id), written here a second time on purpose: tests hold the two paths to the same bytes.
+// The incremental path: a hunt's new documents from its last published ones and the competitors
+// who changed since. Only the changed competitors are read from the database; everyone else's
+// standing is taken from the published leaderboard. The ranking rules are the ones
+// sql/views/hunt_standings applies on the full path (points, then the latest find, ties listed by
+// name in byte order, then id), written here a second time on purpose: tests hold the two paths to
+// the same bytes. In a solo hunt's documents a competitor is a player (playerId, handle).
 import { LEADERBOARD_PAGE_SIZE, type ClueView, type FirstFinder, type HuntDetailContent, type LeaderboardEntry } from '../core/documents.ts';
 import { boardDrafts, detailDraft, progressDraft, type BoardDrafts, type FindTuple, type HuntDocuments } from './document-builder.ts';
-import type { ChangedPlayerRow, HuntRow, ChangeRow } from './read-model-rows.ts';
+import type { ChangedCompetitorRow, HuntRow, ChangeRow } from './read-model-rows.ts';
 
 export interface PublishedState { detail: HuntDetailContent; entries: LeaderboardEntry[] }
 
 export function applyChanges(
-  hunt: HuntRow, published: PublishedState, changes: ChangeRow[], players: ChangedPlayerRow[], playerCount: number,
+  hunt: HuntRow, published: PublishedState, changes: ChangeRow[], competitors: ChangedCompetitorRow[], playerCount: number,
 ): HuntDocuments {
-  const changed = new Map(players.map((p) => [p.player_id, p]));
-  const finds = new Map(players.map((p) => [p.player_id, JSON.parse(p.finds) as FindTuple[]]));
+  const changed = new Map(competitors.map((c) => [c.competitor_id, c]));
+  const finds = new Map(competitors.map((c) => [c.competitor_id, JSON.parse(c.finds) as FindTuple[]]));
 
-  // Standings: everyone unchanged keeps their published entry; changed players are re-read.
+  // Standings: everyone unchanged keeps their published entry; changed competitors are re-read.
   const unranked = published.entries.filter((e) => !changed.has(e.playerId));
-  for (const p of players) {
-    if (p.hidden || p.points === null || p.last_event_at === null || finds.get(p.player_id)!.length === 0) continue;
+  for (const c of competitors) {
+    const own = finds.get(c.competitor_id)!;
+    if (c.hidden || c.points === null || own.length === 0) continue;
+    // Finds come in time order: the last one is the latest find, the tie-break.
+    const [, lastFindMs] = own[own.length - 1]!;
     unranked.push({
-      rank: 0, playerId: p.player_id, handle: p.handle, points: p.points,
-      cluesFound: finds.get(p.player_id)!.length, lastFindAt: p.last_event_at.toISOString(),
+      rank: 0, playerId: c.competitor_id, handle: c.name, points: c.points,
+      cluesFound: own.length, lastFindAt: new Date(lastFindMs).toISOString(),
     });
   }
   const entries = rank(unranked.sort(compareStandings));
@@ -29,12 +33,12 @@ export function applyChanges(
   // Clue statistics: each change is one new find, applied once (its row is consumed by this publish).
   const clues = new Map<string, ClueView>(published.detail.clues.map((c) => [c.id, { ...c }]));
   for (const change of changes) {
-    const player = changed.get(change.player_id);
-    if (!change.clue_id || !player || player.hidden) continue;
-    const find = finds.get(change.player_id)!.find(([clueId]) => clueId === change.clue_id);
+    const competitor = changed.get(change.competitor_id);
+    if (change.kind !== 'find' || !change.clue_id || !competitor || competitor.hidden) continue;
+    const find = finds.get(change.competitor_id)!.find(([clueId]) => clueId === change.clue_id);
     const clue = clues.get(change.clue_id);
     if (!find || !clue) continue;
-    const candidate: FirstFinder = { playerId: player.player_id, handle: player.handle, foundAt: new Date(find[1]).toISOString() };
+    const candidate: FirstFinder = { playerId: competitor.competitor_id, handle: competitor.name, foundAt: new Date(find[1]).toISOString() };
     clues.set(clue.id, {
       ...clue,
       solveCount: clue.solveCount + 1,
@@ -50,10 +54,10 @@ export function applyChanges(
       findCount: entries.reduce((sum, e) => sum + e.cluesFound, 0),
     }, published.detail.clues.map((c) => clues.get(c.id)!)),
     board: changedPages(boardDrafts(hunt.slug, entries), entries, published.entries),
-    progress: players
-      // A hidden player's progress stays withdrawn (the full path that hid them withdrew it).
-      .filter((p) => !p.hidden && finds.get(p.player_id)!.length > 0)
-      .map((p) => progressDraft(hunt.slug, p, finds.get(p.player_id)!, rankedPoints.get(p.player_id))),
+    progress: competitors
+      // A hidden competitor's progress stays withdrawn (the full path that hid them withdrew it).
+      .filter((c) => !c.hidden && finds.get(c.competitor_id)!.length > 0)
+      .map((c) => progressDraft(hunt.slug, c, finds.get(c.competitor_id)!, rankedPoints.get(c.competitor_id))),
     entries,
   };
 }
@@ -74,7 +78,7 @@ function changedPages(board: BoardDrafts, entries: LeaderboardEntry[], before: L
   return { head: board.head, pages };
 }
 
-// Handles are ASCII (the players table checks it), so UTF-16 order is byte order, as `collate "C"`.
+// Names are ASCII handles (the players table checks it), so UTF-16 order is byte order, as `collate "C"`.
 // Timestamps are ISO strings of one fixed format, so string order is time order.
 function byBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -88,7 +92,7 @@ function compareFirstFinders(a: FirstFinder, b: FirstFinder): number {
   return byBytes(a.foundAt, b.foundAt) || byBytes(a.handle, b.handle) || byBytes(a.playerId, b.playerId);
 }
 
-/** rank() semantics: equal points and equal latest event share a rank (1-2-2-4). Reuses unchanged entries. */
+/** rank() semantics: equal points and equal latest find share a rank (1-2-2-4). Reuses unchanged entries. */
 function rank(sorted: LeaderboardEntry[]): LeaderboardEntry[] {
   let current = 0;
   return sorted.map((e, i) => {

@@ -20,13 +20,14 @@ export interface HuntRow {
 }
 export interface ClueRow {
   id: string; position: number; title: string; body: string; points: number;
-  solve_count: number; first_player_id: string | null; first_handle: string | null; first_found_at: Date | null;
+  solve_count: number; first_competitor_id: string | null; first_name: string | null; first_found_at: Date | null;
 }
+/** A ranked competitor (a player in a solo hunt): hunt_standings. */
 export interface StandingRow {
-  player_id: string; handle: string; points: number; clues_found: number; last_event_at: Date; rank: number;
+  competitor_id: string; name: string; points: number; clues_found: number; last_find_at: Date; rank: number;
 }
-/** One participant's finds in order, as JSON [[clueId, foundAtEpochMs, points], ...]. */
-export interface PlayerFindsRow { player_id: string; handle: string; finds: string }
+/** One competitor's finds in order, as JSON [[clueId, foundAtEpochMs, points], ...]. */
+export interface CompetitorFindsRow { competitor_id: string; name: string; finds: string }
 export interface SummaryRow { clue_count: number; player_count: number; find_count: number }
 
 export interface HuntRows {
@@ -34,24 +35,26 @@ export interface HuntRows {
   clues: ClueRow[];
   summary: SummaryRow;
   standings: StandingRow[];
-  finds: PlayerFindsRow[];
-  /** Hidden participants: their progress is withdrawn, found or not. */
+  finds: CompetitorFindsRow[];
+  /** Hidden competitors: their progress is withdrawn, found or not. */
   hidden: string[];
 }
 
-/** A player's change not yet published (read_model_changes). */
-export interface ChangeRow { id: string; player_id: string; clue_id: string | null; recorded_at: Date }
+/** What happened to a competitor. */
+export type ChangeKind = 'find' | 'join' | 'hint' | 'membership' | 'adjustment';
+/** A competitor's change not yet published (read_model_changes). */
+export interface ChangeRow { id: string; competitor_id: string; kind: ChangeKind; clue_id: string | null; recorded_at: Date }
 /**
- * A changed player as of the refresh's snapshot: points null without score events, finds '[]'
- * without finds, hidden also when not a participant (the views rank participants only).
+ * A changed competitor as of the refresh's snapshot: points null without score events, finds '[]'
+ * without finds. Its latest find's time is the last of its finds.
  */
-export interface ChangedPlayerRow extends PlayerFindsRow {
-  hidden: boolean; points: number | null; last_event_at: Date | null; finds: string;
+export interface ChangedCompetitorRow extends CompetitorFindsRow {
+  hidden: boolean; points: number | null; finds: string;
 }
 
-// One expression for a player's finds on both paths, so their progress documents are the same bytes.
+// One expression for a competitor's finds on both paths, so their progress documents are the same bytes.
 const FINDS_JSON = `json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8, f.points)
-                             order by f.found_at, c.position)::text`;
+                             order by f.found_at, cl.position)::text`;
 
 export async function loadHunt(db: Queryable, huntId: string): Promise<HuntRow | undefined> {
   return maybeOne<HuntRow>(db,
@@ -62,67 +65,66 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
   // Sequential on purpose: a transaction's client runs one statement at a time.
   const clues = await many<ClueRow>(db,
       `select c.id, c.position, c.title, c.body, c.points,
-              coalesce(s.solve_count, 0) as solve_count, s.first_player_id, s.first_handle, s.first_found_at
+              coalesce(s.solve_count, 0) as solve_count, s.first_competitor_id, s.first_name, s.first_found_at
          from clues c left join ${rel.clueStats} s on s.hunt_id = c.hunt_id and s.clue_id = c.id
         where c.hunt_id = $1
         order by c.position`, [hunt.id]);
   const summary = await maybeOne<SummaryRow>(db,
       `select clue_count, player_count, find_count from ${rel.summaries} where hunt_id = $1`, [hunt.id]);
   const standings = await many<StandingRow>(db,
-      `select player_id, handle, points, clues_found, last_event_at, rank
+      `select competitor_id, name, points, clues_found, last_find_at, rank
          from ${rel.standings} where hunt_id = $1 order by position`, [hunt.id]);
   // Finds of every visible participant: a hidden one's progress is withdrawn from public reads (the
   // full path's publish turns documents it no longer writes into tombstones).
-  // Aggregated per player in the database: a thousand small JSON arrays cross the wire and parse
+  // Aggregated per competitor in the database: a thousand small JSON arrays cross the wire and parse
   // much faster than ten thousand rows with a timestamp each.
-  const finds = await many<PlayerFindsRow>(db,
-    `select g.player_id, p.handle, g.finds
-       from (select f.player_id, ${FINDS_JSON} as finds
-               from finds f join clues c on c.id = f.clue_id
+  const finds = await many<CompetitorFindsRow>(db,
+    `select g.competitor_id, c.name, g.finds
+       from (select f.competitor_id, ${FINDS_JSON} as finds
+               from finds f join clues cl on cl.id = f.clue_id
               where f.hunt_id = $1
-              group by f.player_id) g
-       join players p on p.id = g.player_id
-      where not exists (select 1 from hunt_participants hp where hp.hunt_id = $1 and hp.player_id = g.player_id and hp.hidden)
-      order by g.player_id`, [hunt.id]);
-  const hidden = await many<{ player_id: string }>(db,
-    'select player_id from hunt_participants where hunt_id = $1 and hidden', [hunt.id]);
+              group by f.competitor_id) g
+       join competitors c on c.hunt_id = $1 and c.competitor_id = g.competitor_id and not c.hidden
+      order by g.competitor_id`, [hunt.id]);
+  const hidden = await many<{ competitor_id: string }>(db,
+    'select competitor_id from competitors where hunt_id = $1 and hidden', [hunt.id]);
   return {
     hunt, clues, summary: summary ?? { clue_count: clues.length, player_count: 0, find_count: 0 }, standings, finds,
-    hidden: hidden.map((h) => h.player_id),
+    hidden: hidden.map((h) => h.competitor_id),
   };
 }
 
 export async function loadChanges(db: Queryable, huntId: string): Promise<ChangeRow[]> {
   return many<ChangeRow>(db,
-    'select id, player_id, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id', [huntId]);
+    'select id, competitor_id, kind, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id', [huntId]);
 }
 
 /**
- * The changed players' standing, visibility and finds: index lookups per player, whatever the
- * hunt's size. `hunt` and `players` are SQL: parameters, or literals and a subquery (a batch).
+ * The changed competitors' standing, visibility and finds: index lookups per competitor, whatever
+ * the hunt's size. `hunt` and `ids` are SQL: parameters, or literals and a subquery (a batch).
  */
-export function changedPlayersSql(hunt: string, players: string): string {
-  return `select p.id as player_id, p.handle, coalesce(hp.hidden, true) as hidden, t.points, t.last_event_at,
+export function changedCompetitorsSql(hunt: string, ids: string): string {
+  return `select c.competitor_id, c.name, c.hidden, t.points,
             coalesce((select ${FINDS_JSON}
-                        from finds f join clues c on c.id = f.clue_id
-                       where f.hunt_id = ${hunt} and f.player_id = p.id), '[]') as finds
-       from players p
-       left join hunt_participants hp on hp.hunt_id = ${hunt} and hp.player_id = p.id
-       left join lateral (select sum(e.points)::integer as points, max(e.occurred_at) as last_event_at
-                            from score_events e where e.hunt_id = ${hunt} and e.player_id = p.id) t on true
-      where p.id in (${players})
-      order by p.id`;
+                        from finds f join clues cl on cl.id = f.clue_id
+                       where f.hunt_id = ${hunt} and f.competitor_id = c.competitor_id), '[]') as finds
+       from competitors c
+       left join lateral (select sum(e.points)::integer as points
+                            from score_events e where e.hunt_id = ${hunt} and e.competitor_id = c.competitor_id) t on true
+      where c.hunt_id = ${hunt} and c.competitor_id in (${ids})
+      order by c.competitor_id`;
 }
 
-export async function loadChangedPlayers(db: Queryable, huntId: string, playerIds: string[]): Promise<ChangedPlayerRow[]> {
-  return many<ChangedPlayerRow>(db, changedPlayersSql('$1', 'select unnest($2::uuid[])'), [huntId, playerIds]);
+export async function loadChangedCompetitors(db: Queryable, huntId: string, ids: string[]): Promise<ChangedCompetitorRow[]> {
+  return many<ChangedCompetitorRow>(db, changedCompetitorsSql('$1', 'select unnest($2::uuid[])'), [huntId, ids]);
 }
 
+/** Players in the hunt, as its documents count them (a solo hunt's visible competitors). */
 export async function countVisiblePlayers(db: Queryable, huntId: string): Promise<number> {
-  const row = await maybeOne<{ n: number }>(db,
-    'select count(*)::integer as n from hunt_participants where hunt_id = $1 and not hidden', [huntId]);
+  const row = await maybeOne<{ n: number }>(db, VISIBLE_PLAYERS_SQL, [huntId]);
   return row?.n ?? 0;
 }
+const VISIBLE_PLAYERS_SQL = 'select count(*)::integer as n from competitors where hunt_id = $1 and not hidden';
 
 /** The current versions of the hunt's published detail and leaderboard head (0 when missing). */
 export async function loadPublishedVersions(db: Queryable, hunt: HuntRow): Promise<{ detail: number; head: number }> {
@@ -162,28 +164,28 @@ export interface IncrementalInputs {
   dirty: boolean;
   hunt: HuntRow | undefined;
   changes: ChangeRow[];
-  players: ChangedPlayerRow[];
+  competitors: ChangedCompetitorRow[];
   visiblePlayers: number;
-  /** The stored detail, leaderboard head, pages (up to what the changes could fill) and the changed players' progress. */
+  /** The stored detail, leaderboard head, pages (up to what the changes could fill) and the changed competitors' progress. */
   existing: { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }[];
 }
 
 // The reads of an incremental refresh, prepared once per connection: planning them (the changed
-// players' lateral joins above all) cost the database twice their execution.
+// competitors' lateral joins above all) cost the database twice their execution.
 const INCREMENTAL_READS = {
   incr_dirty: ['uuid', 'select 1 from dirty_hunts where hunt_id = $1'],
   incr_hunt: ['uuid', 'select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = $1'],
-  incr_changes: ['uuid', 'select id, player_id, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id'],
-  incr_players: ['uuid', changedPlayersSql('$1', 'select distinct player_id from read_model_changes where hunt_id = $1')],
-  incr_visible: ['uuid', 'select count(*)::integer as n from hunt_participants where hunt_id = $1 and not hidden'],
-  // The detail and head ($2, $3), the pages up to what the changed players could fill ($4 the page
-  // key prefix, $5 the published total) and the changed players' progress ($6 the key prefix), as
+  incr_changes: ['uuid', 'select id, competitor_id, kind, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id'],
+  incr_competitors: ['uuid', changedCompetitorsSql('$1', 'select distinct competitor_id from read_model_changes where hunt_id = $1')],
+  incr_visible: ['uuid', VISIBLE_PLAYERS_SQL],
+  // The detail and head ($2, $3), the pages up to what the changed competitors could fill ($4 the page
+  // key prefix, $5 the published total) and the changed competitors' progress ($6 the key prefix), as
   // one array: index lookups (an OR of IN-subqueries would scan the table).
   incr_existing: ['uuid, text, text, text, integer, text, smallint', `select doc_key, kind, version, content_hash, body is not null as alive
       from snapshot_documents
      where format_version = $7 and doc_key = any(array[$2, $3]
-        || array(select $4 || n from generate_series(0, ($5 + (select count(distinct player_id) from read_model_changes where hunt_id = $1)) / ${LEADERBOARD_PAGE_SIZE}) n)
-        || array(select distinct $6 || player_id from read_model_changes where hunt_id = $1))`],
+        || array(select $4 || n from generate_series(0, ($5 + (select count(distinct competitor_id) from read_model_changes where hunt_id = $1)) / ${LEADERBOARD_PAGE_SIZE}) n)
+        || array(select distinct $6 || competitor_id from read_model_changes where hunt_id = $1))`],
 } as const;
 const PREPARED = Symbol('incremental reads prepared');
 
@@ -210,7 +212,7 @@ export async function loadIncrementalInputs(db: Client, targets: IncrementalTarg
       `execute incr_dirty(${id})`,
       `execute incr_hunt(${id})`,
       `execute incr_changes(${id})`,
-      `execute incr_players(${id})`,
+      `execute incr_competitors(${id})`,
       `execute incr_visible(${id})`,
       `execute incr_existing(${id}, ${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}, ` +
         `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION})`,
@@ -224,7 +226,7 @@ export async function loadIncrementalInputs(db: Client, targets: IncrementalTarg
       dirty: rows(0).length > 0,
       hunt: rows<HuntRow>(1)[0],
       changes: rows<ChangeRow>(2),
-      players: rows<ChangedPlayerRow>(3),
+      competitors: rows<ChangedCompetitorRow>(3),
       visiblePlayers: rows<{ n: number }>(4)[0]?.n ?? 0,
       existing: rows<IncrementalInputs['existing'][number]>(5),
     };

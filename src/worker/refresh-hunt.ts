@@ -1,4 +1,4 @@
-// Refreshing one hunt. Incremental when it can be: only the players changed since the last
+// Refreshing one hunt. Incremental when it can be: only the competitors changed since the last
 // publish are read, and only the documents they touch are rewritten (their progress, the pages of
 // the leaderboard they moved across, the hunt detail). Full when it must be: the hunt was edited,
 // has never been published in this format, or a full rebuild asked for it. Either way the reads
@@ -14,7 +14,7 @@ import {
 } from './publisher.ts';
 import type { CachedState, PublishedStateCache } from './published-state-cache.ts';
 import {
-  countVisiblePlayers, loadChangedPlayers, loadChanges, loadHunt, loadHuntRows, loadIncrementalInputs, loadPublishedState,
+  countVisiblePlayers, loadChangedCompetitors, loadChanges, loadHunt, loadHuntRows, loadIncrementalInputs, loadPublishedState,
   loadPublishedVersions, type ChangeRow, type HuntRow,
 } from './read-model-rows.ts';
 import { docKeys } from '../core/documents.ts';
@@ -113,8 +113,8 @@ async function refreshHeld(client: Client, huntId: string, opts: RefreshOptions,
       if (changes.length === 0) return { dirty, hunt, changes, docs: null, versions, path: 'none' as const };
       const published = opts.cache?.get(huntId, versions) ?? await loadPublishedState(client, hunt);
       if (published) {
-        const players = await loadChangedPlayers(client, huntId, [...new Set(changes.map((c) => c.player_id))]);
-        const docs = applyChanges(hunt, published, changes, players, await countVisiblePlayers(client, huntId));
+        const competitors = await loadChangedCompetitors(client, huntId, [...new Set(changes.map((c) => c.competitor_id))]);
+        const docs = applyChanges(hunt, published, changes, competitors, await countVisiblePlayers(client, huntId));
         return { dirty, hunt, changes, docs, versions, path: 'incremental' as const };
       }
     }
@@ -182,7 +182,7 @@ async function refreshFromMemory(
       outcomes.set(huntId, outcome(hunt, 'none', 0, 0, false, started));
       continue;
     }
-    const docs = applyChanges(hunt, state, changes, inputs[i]!.players, inputs[i]!.visiblePlayers);
+    const docs = applyChanges(hunt, state, changes, inputs[i]!.competitors, inputs[i]!.visiblePlayers);
     const { writes } = draftPublish(hunt.id, docs, existing, 'drafted');
     publishes.push({ hunt, docs, writes, changeIds: changes.map((c) => c.id), changes, versions });
   }
