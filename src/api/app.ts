@@ -15,8 +15,10 @@ import { addressKey, countInMinute } from './rate-window.ts';
 import type { ApiMetrics } from './api-metrics.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
+import { claimTransferCode, createTransferCode } from './player-transfer.ts';
 import {
-  SLUG, createHuntBody, parseBody, patchHuntBody, refreshBody, registerPlayerBody, submitAnswerBody,
+  SLUG, claimTransferCodeBody, createHuntBody, createTransferCodeBody, parseBody, patchHuntBody, refreshBody, registerPlayerBody,
+  submitAnswerBody,
 } from './request-schemas.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
@@ -35,6 +37,8 @@ export interface AppContext {
   registry: Registry;
   metrics: ApiMetrics;
   registerRateLimit: number;
+  /** Transfer-code claims per client address per minute. */
+  claimRateLimit: number;
   /** Whose X-Forwarded-For to believe for client addresses (config.ts). */
   trustProxy: TrustProxy;
   log: Logger;
@@ -43,7 +47,7 @@ export interface AppContext {
 // Bodies are read per route, with its own limit, once the route knows its caller: a request
 // refused before (a wrong token) never has its body read. Each limit stands well above the longest
 // valid body (request-schemas.ts): an answer is at most 1,000 characters, 3 KB in UTF-8.
-const BODY_LIMITS = { answer: 4 * 1024, register: 4 * 1024, admin: 16 * 1024, createHunt: 1024 * 1024 } as const;
+const BODY_LIMITS = { answer: 4 * 1024, register: 4 * 1024, transfer: 4 * 1024, admin: 16 * 1024, createHunt: 1024 * 1024 } as const;
 
 const tooLarge = () => new ApiError(413, 'invalid_body', 'the body is too large');
 
@@ -102,6 +106,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.set('etag', false);
   const answerBody = jsonBody(BODY_LIMITS.answer);
   const registerBody = jsonBody(BODY_LIMITS.register);
+  const transferBody = jsonBody(BODY_LIMITS.transfer);
   const adminBody = jsonBody(BODY_LIMITS.admin);
   const huntBody = jsonBody(BODY_LIMITS.createHunt);
 
@@ -157,6 +162,27 @@ export function createApp(ctx: AppContext): express.Express {
       [input.handle, input.displayName ?? input.handle, hashToken(token)]);
     ctx.players.remember(player, hashToken(token));
     privateResponse(res).status(201).json({ id: player.id, handle: player.handle, token });
+  });
+
+  // Moving to another device: a code for the player (replacing any unused one of theirs), then a
+  // new token for whoever claims it (player-transfer.ts).
+  app.post('/v1/me/transfer-codes', async (req, res) => {
+    const player = await requirePlayer(req);
+    parseBody(createTransferCodeBody, (await transferBody(req, res)) ?? {});
+    privateResponse(res).status(201).json(await createTransferCode(ctx.pool, player.id));
+  });
+
+  app.post('/v1/players/claim', async (req, res) => {
+    const input = parseBody(claimTransferCodeBody, await transferBody(req, res));
+    // Codes can be guessed one claim at a time: claims per client address per minute, counted in a
+    // statement of their own before the claim (as registrations), so failed claims count too.
+    await countInMinute(ctx.pool, 'claim', addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown'), ctx.claimRateLimit,
+      `at most ${ctx.claimRateLimit} transfer code claims per minute from one address`);
+    const claimed = await claimTransferCode(ctx.pool, input.code);
+    if (!claimed) throw new ApiError(404, 'not_found', 'no such transfer code, or it was used or has expired');
+    // Known here at once; other API processes load it within a poll (or look it up meanwhile).
+    ctx.players.remember(claimed.player, claimed.tokenHash);
+    privateResponse(res).json({ id: claimed.player.id, handle: claimed.player.handle, token: claimed.token });
   });
 
   app.post('/v1/hunts/:slug/clues/:clueId/answers', async (req, res) => {

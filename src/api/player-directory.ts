@@ -5,6 +5,9 @@
 // the last second, or made up; a random id) costs a lookup from the unverified budget
 // (lookup-budget.ts); one found to name nobody is remembered as such, so repeating it costs nothing.
 // About 250 bytes a player: 20,000 players are 5 MB.
+// A player's tokens are their first (players.token_hash, from registration) and any claimed with a
+// transfer code since (player_tokens, sql/schema/007): both are loaded and polled, and a claim in
+// this process is remembered at once.
 import type { Pool } from '../core/db.ts';
 import { many, maybeOne } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
@@ -59,6 +62,16 @@ export class PlayerDirectory {
       if (rows.length < LOAD_CHUNK) break;
       after = rows.at(-1)!.id;
     }
+    // Tokens claimed with transfer codes, by their primary key.
+    let afterHash: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const rows = await many<PlayerRow>(this.pool,
+        `select p.id, p.handle, t.token_hash from player_tokens t join players p on p.id = t.player_id
+          where t.token_hash > $1 order by t.token_hash limit $2`, [afterHash, LOAD_CHUNK]);
+      for (const row of rows) this.hold(row);
+      if (rows.length < LOAD_CHUNK) break;
+      afterHash = rows.at(-1)!.token_hash;
+    }
     this.readAt = now;
     this.timer = setInterval(() => {
       this.polling ??= this.poll().catch((err: unknown) => this.log?.debug('player poll failed', { err })).finally(() => { this.polling = undefined; });
@@ -74,9 +87,15 @@ export class PlayerDirectory {
   private async poll(): Promise<void> {
     const since = new Date(this.readAt.getTime() - POLL_OVERLAP_MS);
     // One row at least (the left join), so the poll's own start time comes back with no players.
+    // New players with their first token, and tokens claimed since (player_tokens.created_at).
     const rows = await many<{ now: Date } & ({ id: string; handle: string; token_hash: Buffer } | { id: null })>(this.pool,
-      `select now(), p.id, p.handle, p.token_hash
-         from (values (1)) as one (x) left join players p on p.created_at > $1`, [since]);
+      `select now(), t.id, t.handle, t.token_hash
+         from (values (1)) as one (x) left join (
+           select id, handle, token_hash from players where created_at > $1
+           union all
+           select p.id, p.handle, pt.token_hash from player_tokens pt join players p on p.id = pt.player_id
+            where pt.created_at > $1
+         ) t on true`, [since]);
     for (const row of rows) if (row.id !== null) this.hold(row);
     this.readAt = rows[0]!.now;
   }
@@ -96,7 +115,12 @@ export class PlayerDirectory {
     const cached = this.byToken.get(cacheKey);
     if (cached !== undefined) return cached === NOBODY ? undefined : cached;
     this.budget.spend();
-    const player = await maybeOne<Player>(this.pool, 'select id, handle from players where token_hash = $1', [hash]);
+    // A first token (registration) or one claimed with a transfer code: one index lookup each.
+    const player = await maybeOne<Player>(this.pool,
+      `select id, handle from players where token_hash = $1
+       union all
+       select p.id, p.handle from player_tokens t join players p on p.id = t.player_id where t.token_hash = $1
+       limit 1`, [hash]);
     if (player) this.remember(player, hash);
     // A token nobody has stays nobody's: tokens are random and never reassigned.
     else this.byToken.set(cacheKey, NOBODY);
@@ -117,7 +141,7 @@ export class PlayerDirectory {
     return row?.handle;
   }
 
-  /** A player this process has seen (registered here, or found by token), with their token's hash. */
+  /** A player this process has seen (registered or claimed here, or found by token), with their token's hash. */
   remember(player: Player, tokenHash?: Buffer): void {
     this.known.set(player.id, player.handle);
     if (tokenHash) this.players.set(tokenHash.toString('base64'), player);

@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { Queryable } from '../core/db.ts';
 import { ApiError } from './api-error.ts';
 
-export type RateScope = 'guess' | 'register';
+export type RateScope = 'guess' | 'register' | 'claim';
 
 export const rateLimited = (seconds: number, message: string) =>
   new ApiError(429, 'rate_limited', message, { 'retry-after': String(Math.max(1, Math.ceil(seconds))) });

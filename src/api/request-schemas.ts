@@ -15,17 +15,30 @@ export const registerPlayerBody = z.strictObject({
   displayName: text().trim().min(1).max(64).optional(),
 });
 
+// A transfer code as typed (any case, dashes and spaces allowed); one that names no code is a 404,
+// not a malformed body.
+export const claimTransferCodeBody = z.strictObject({
+  code: z.string().min(1).max(64),
+});
+
+/** Asking for a transfer code takes no input: no body, or an empty object. */
+export const createTransferCodeBody = z.strictObject({});
+
 export const submitAnswerBody = z.strictObject({
   answer: text().min(1).max(1000),
 });
 
 export const huntStatus = z.enum(['draft', 'live', 'ended']);
 
+export const huntMode = z.enum(['solo', 'team']);
+
 export const createHuntBody = z.strictObject({
   slug: z.string().regex(SLUG, 'slug must match ^[a-z0-9][a-z0-9-]{1,63}$'),
   title: text().trim().min(1).max(200),
   description: text().max(10_000).optional(),
   status: huntStatus.optional(),
+  mode: huntMode.optional(),
+  maxTeamSize: z.number().int().min(1).max(50).optional(),
   startsAt: optionalTime,
   endsAt: optionalTime,
   clues: z.array(z.strictObject({
@@ -34,6 +47,14 @@ export const createHuntBody = z.strictObject({
     points: z.number().int().min(1).max(1_000_000),
     answers: z.array(text().min(1).max(1000)).min(1).max(50),
   })).max(500),
+});
+
+export const createTeamBody = z.strictObject({
+  name: text().trim().min(1).max(40),
+});
+
+export const joinTeamBody = z.strictObject({
+  joinCode: z.string().min(1).max(64),
 });
 
 export const patchHuntBody = z.strictObject({

@@ -103,6 +103,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   const app = createApp({
     pool, boss, store, players, hasher, answers, adminToken: config.adminToken, metricsToken: config.metricsToken, registry, metrics, log,
     registerRateLimit: config.registerRateLimit,
+    claimRateLimit: config.claimRateLimit,
     trustProxy: config.trustProxy,
   });
   resources.add('snapshot store', () => store.stop());
@@ -225,6 +226,7 @@ async function claimPort(port: number, host: string): Promise<number> {
 function routeOf(req: http.IncomingMessage): string {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/v1/players') return path;
+  if (path === '/v1/me/transfer-codes' || path === '/v1/players/claim') return path;
   if (/^\/v1\/hunts\/[^/]+\/clues\/[^/]+\/answers$/.test(path)) return '/v1/hunts/:slug/clues/:clueId/answers';
   if (path === '/v1/admin/hunts') return path;
   if (/^\/v1\/admin\/hunts\/[^/]+$/.test(path)) return '/v1/admin/hunts/:slug';

@@ -53,6 +53,8 @@ export interface Config {
   unverifiedLookupsPerSecond: number;
   /** Registrations per client address per minute. */
   registerRateLimit: number;
+  /** Transfer-code claims per client address per minute (codes are guessable one try at a time). */
+  claimRateLimit: number;
   /**
    * Whose X-Forwarded-For entries to believe: no one's, the nearest `hops` proxies' (the client is
    * the entry the farthest of them appended), or those of the proxies at `addresses` (IPs, CIDRs).
@@ -194,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     answerQueueMax: int(env, 'ANSWER_QUEUE_MAX', 4096, 1, 1_000_000),
     unverifiedLookupsPerSecond: int(env, 'UNVERIFIED_LOOKUPS_PER_SECOND', 20, 1, 100_000),
     registerRateLimit: int(env, 'REGISTER_RATE_LIMIT', 30, 1),
+    claimRateLimit: int(env, 'CLAIM_RATE_LIMIT', 10, 1),
     trustProxy: trustProxy(text(env, 'TRUST_PROXY')),
     ...timeouts(env),
     maxConnections: int(env, 'MAX_CONNECTIONS', 16_384, 1),

@@ -4,6 +4,7 @@
 // last minute's traffic. Deleting one changes no limit: the next event inserts the same fresh row.
 import type { Pool } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
+import { pruneTransferCodes } from '../core/transfer-codes.ts';
 
 /** Rows per statement: each delete stays short, and holds few locks against the answers' upserts. */
 const BATCH = 5000;
@@ -25,7 +26,10 @@ export async function pruneRateWindows(pool: Pool, batch = BATCH): Promise<numbe
   }
 }
 
-/** Prunes at once, then every `intervalMs`; stop() waits for a pass that is running. */
+/**
+ * Prunes at once, then every `intervalMs` (and, in the same pass, transfer codes expired more than
+ * an hour ago: src/core/transfer-codes.ts); stop() waits for a pass that is running.
+ */
 export function startRateWindowPruning(pool: Pool, intervalMs: number, log: Logger): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const pass = () => {
@@ -33,6 +37,9 @@ export function startRateWindowPruning(pool: Pool, intervalMs: number, log: Logg
     running ??= pruneRateWindows(pool).then(
       (n) => { if (n > 0) log.debug('pruned rate windows', { rows: n }); },
       (err: unknown) => log.warn('could not prune rate windows; trying again later', { err }),
+    ).then(() => pruneTransferCodes(pool)).then(
+      (n) => { if (n > 0) log.debug('pruned transfer codes', { rows: n }); },
+      (err: unknown) => log.warn('could not prune transfer codes; trying again later', { err }),
     ).finally(() => { running = undefined; });
   };
   pass();

@@ -24,6 +24,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     bossSuperviseIntervalSeconds: 2,
     // Tests register many players and guess a lot from one address; abuse-limits.test.ts sets its own.
     registerRateLimit: 1_000_000,
+    claimRateLimit: 1_000_000,
     guessMaxPerMinute: 1_000_000,
     guessFreeWrongPerClue: 1_000_000,
     // Tests read many players' progress and answer through several processes; abuse tests set their own.
