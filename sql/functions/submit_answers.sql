@@ -10,7 +10,10 @@
 -- before a check, is taken back), so a refusal is a result row, never an error that would roll back
 -- the other answers of the batch.
 -- refused: 'hunt' or 'clue' (no such hunt, or a draft; no such clue in it), 'not_live' (not
--- accepting answers now), 'per_minute' or 'backoff' (a guess limit; wait_seconds says how long).
+-- accepting answers now), 'team_required' (a team hunt, and the player is in no team of it),
+-- 'per_minute' or 'backoff' (a guess limit; wait_seconds says how long).
+-- In a team hunt the competitor is the player's team: the first correct answer of any member is
+-- the team's find, a teammate's later one is already found.
 -- The API orders a batch by player: every batch then takes players' row locks in the same order,
 -- and two batches cannot deadlock over them.
 -- p_budget_ms: what is left of the batch's earliest answer deadline. A lock not granted within it
@@ -24,7 +27,8 @@ create or replace function submit_answers(
   p_free_wrong integer, p_backoff_base float8, p_backoff_max float8, p_max_per_minute integer,
   p_budget_ms integer)
 returns table (ord integer, hunt_id uuid, refused text, wait_seconds float8,
-  correct boolean, already_found boolean, points integer, found_at timestamptz, joined boolean)
+  correct boolean, already_found boolean, points integer, found_at timestamptz, joined boolean,
+  competitor_id uuid, competitor_name text)
 language plpgsql
 -- Every statement here finds its rows by key. A plan cached while a table was empty (a new event,
 -- or right after a vacuum) would otherwise be a sequential scan, kept while the table grows with
@@ -50,15 +54,15 @@ begin
     ord := i;
     hunt_id := null; refused := null; wait_seconds := null;
     correct := false; already_found := false; points := 0; found_at := null; joined := false;
+    competitor_id := null; competitor_name := null;
     v_clue := p_clues[i];
     v_player := p_players[i];
-    v_competitor := v_player;
     v_guess := p_guesses[i];
     <<answer>>
     begin
       -- A key-share lock on the hunt: it cannot be deleted under the batch. An admin ending it takes
       -- a no-key-update lock, which does not wait for answers: one judged live counts.
-      select hu.id, hu.status, hu.starts_at, hu.ends_at, c.points as clue_points into h
+      select hu.id, hu.status, hu.starts_at, hu.ends_at, hu.mode, c.points as clue_points into h
         from hunts hu left join clues c on c.hunt_id = hu.id and c.id = v_clue
        where hu.slug = p_slugs[i] for key share of hu;
       if h.id is null or h.status = 'draft' then
@@ -76,6 +80,19 @@ begin
         refused := 'not_live';
         exit answer;
       end if;
+      if h.mode = 'team' then
+        select t.id, t.name into v_competitor, competitor_name
+          from team_members tm join teams t on t.id = tm.team_id
+         where tm.hunt_id = v_hunt and tm.player_id = v_player;
+        if v_competitor is null then
+          refused := 'team_required';
+          exit answer;
+        end if;
+      else
+        v_competitor := v_player;
+        competitor_name := p_handles[i];
+      end if;
+      competitor_id := v_competitor;
       correct := exists(select 1 from clue_answers a where a.clue_id = v_clue and a.key_id = p_key_id
                           and a.norm_version = p_norm_version and a.answer_hash = v_guess);
       -- The guess before the find, in this order: under READ COMMITTED each statement sees a newer
@@ -105,8 +122,11 @@ begin
       end if;
 
       -- A first answer makes the player a competitor, which the hunt's playerCount shows.
-      insert into competitors (hunt_id, competitor_id, name) values (v_hunt, v_competitor, p_handles[i]) on conflict do nothing;
-      joined := found;
+      -- (A team is a competitor from its creation.)
+      if h.mode = 'solo' then
+        insert into competitors (hunt_id, competitor_id, name) values (v_hunt, v_competitor, p_handles[i]) on conflict do nothing;
+        joined := found;
+      end if;
       insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct)
       values (v_hunt, v_clue, v_player, p_key_id, v_guess, correct)
       on conflict (player_id, clue_id, guess_hash) do nothing;

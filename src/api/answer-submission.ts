@@ -51,7 +51,7 @@ export interface BatchOptions {
 // PostgreSQL's CPU larger, with the same latency.
 export const DEFAULT_BATCHES: BatchOptions = { maxBatch: 64, maxInFlight: 2 };
 
-type Refusal = 'hunt' | 'clue' | 'not_live' | 'per_minute' | 'backoff';
+type Refusal = 'hunt' | 'clue' | 'not_live' | 'team_required' | 'per_minute' | 'backoff';
 
 interface Row {
   ord: number;
@@ -63,6 +63,8 @@ interface Row {
   points: number;
   found_at: Date | null;
   joined: boolean;
+  /** Who scored: the player in a solo hunt, their team in a team hunt. */
+  competitor_id: string | null;
 }
 
 interface Pending {
@@ -240,12 +242,16 @@ export class AnswerWriter {
       case 'hunt': return notFound('hunt');
       case 'clue': return notFound('clue');
       case 'not_live': return new ApiError(409, 'hunt_not_live', 'the hunt is not accepting answers now');
+      case 'team_required': return new ApiError(409, 'team_required', 'this is a team hunt: create or join a team first');
       case 'per_minute': return rateLimited(row.wait_seconds ?? 60, `at most ${this.limits.maxPerMinute} new guesses per minute`);
       case 'backoff': return rateLimited(row.wait_seconds ?? 1, 'too many wrong guesses for this clue; wait before guessing again');
       case null: break;
     }
     const result: AnswerResult = { correct: row.correct, alreadyFound: row.already_found, points: row.points };
     const huntId = row.hunt_id!;
+    // A team's find is published with the team's document; read-your-writes of a player's own
+    // progress applies to solo hunts.
+    if (row.found_at && row.competitor_id !== input.playerId) return { result, change: { huntId } };
     if (row.found_at) {
       return {
         result,

@@ -7,7 +7,8 @@ import {
 
 export type ErrorCode =
   | 'invalid_body' | 'invalid_query' | 'unauthorized' | 'not_found' | 'handle_taken' | 'slug_taken'
-  | 'hunt_not_live' | 'invalid_transition' | 'rate_limited' | 'unavailable' | 'internal';
+  | 'hunt_not_live' | 'invalid_transition' | 'rate_limited' | 'unavailable' | 'internal'
+  | 'not_team_hunt' | 'team_name_taken' | 'already_in_team' | 'team_full' | 'team_required';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -31,6 +32,9 @@ export const unavailable = (message = 'the database is unavailable; try again sh
 const TAKEN: Record<string, () => ApiError> = {
   players_handle_key: () => new ApiError(409, 'handle_taken', 'this handle is taken (handles are compared without case)'),
   hunts_slug_key: () => new ApiError(409, 'slug_taken', 'a hunt with this slug already exists'),
+  teams_name_per_hunt: () => new ApiError(409, 'team_name_taken', 'a team of this hunt already has this name (names are compared without case)'),
+  // Two joins (or a create and a join) of one player at once: the second finds the first's row.
+  team_members_pkey: () => new ApiError(409, 'already_in_team', 'you are already in a team of this hunt; leave it first'),
 };
 
 /**

@@ -17,9 +17,10 @@ import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
 import { claimTransferCode, createTransferCode } from './player-transfer.ts';
 import {
-  SLUG, claimTransferCodeBody, createHuntBody, createTransferCodeBody, parseBody, patchHuntBody, refreshBody, registerPlayerBody,
-  submitAnswerBody,
+  SLUG, claimTransferCodeBody, createHuntBody, createTeamBody, createTransferCodeBody, joinTeamBody, parseBody, patchHuntBody,
+  refreshBody, registerPlayerBody, submitAnswerBody,
 } from './request-schemas.ts';
+import { createTeam, joinTeam, leaveTeam, removeMember } from './teams.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,7 +48,7 @@ export interface AppContext {
 // Bodies are read per route, with its own limit, once the route knows its caller: a request
 // refused before (a wrong token) never has its body read. Each limit stands well above the longest
 // valid body (request-schemas.ts): an answer is at most 1,000 characters, 3 KB in UTF-8.
-const BODY_LIMITS = { answer: 4 * 1024, register: 4 * 1024, transfer: 4 * 1024, admin: 16 * 1024, createHunt: 1024 * 1024 } as const;
+const BODY_LIMITS = { answer: 4 * 1024, register: 4 * 1024, transfer: 4 * 1024, team: 4 * 1024, admin: 16 * 1024, createHunt: 1024 * 1024 } as const;
 
 const tooLarge = () => new ApiError(413, 'invalid_body', 'the body is too large');
 
@@ -108,6 +109,7 @@ export function createApp(ctx: AppContext): express.Express {
   const registerBody = jsonBody(BODY_LIMITS.register);
   const transferBody = jsonBody(BODY_LIMITS.transfer);
   const adminBody = jsonBody(BODY_LIMITS.admin);
+  const teamBody = jsonBody(BODY_LIMITS.team);
   const huntBody = jsonBody(BODY_LIMITS.createHunt);
 
   const privateResponse = (res: Response) => res.set('cache-control', 'private, no-store');
@@ -185,6 +187,23 @@ export function createApp(ctx: AppContext): express.Express {
     privateResponse(res).json({ id: claimed.player.id, handle: claimed.player.handle, token: claimed.token });
   });
 
+  // Teams of a team hunt (teams.ts). The body is read once the player is known.
+  app.post('/v1/hunts/:slug/teams', async (req, res) => {
+    const player = await requirePlayer(req);
+    const input = parseBody(createTeamBody, await teamBody(req, res));
+    privateResponse(res).status(201).json(await createTeam(ctx.pool, slugParam(req), player.id, input.name));
+  });
+  app.post('/v1/hunts/:slug/teams/join', async (req, res) => {
+    const player = await requirePlayer(req);
+    const input = parseBody(joinTeamBody, await teamBody(req, res));
+    privateResponse(res).json(await joinTeam(ctx.pool, slugParam(req), player.id, input.joinCode));
+  });
+  app.post('/v1/hunts/:slug/teams/leave', async (req, res) => {
+    const player = await requirePlayer(req);
+    await leaveTeam(ctx.pool, slugParam(req), player.id);
+    privateResponse(res).status(204).end();
+  });
+
   app.post('/v1/hunts/:slug/clues/:clueId/answers', async (req, res) => {
     try {
       const player = await requirePlayer(req);
@@ -217,6 +236,13 @@ export function createApp(ctx: AppContext): express.Express {
     // An empty body means "rebuild everything".
     const input = parseBody(refreshBody, (await adminBody(req, res)) ?? {});
     privateResponse(res).status(202).json({ jobId: await enqueueRefresh(ctx.pool, ctx.boss, input.hunt) });
+  });
+  admin.delete('/hunts/:slug/teams/:teamId/members/:playerId', async (req, res) => {
+    const teamId = param(req, 'teamId');
+    const playerId = param(req, 'playerId');
+    if (!UUID.test(teamId) || !UUID.test(playerId)) throw notFound('member');
+    await removeMember(ctx.pool, slugParam(req), teamId.toLowerCase(), playerId.toLowerCase());
+    privateResponse(res).status(204).end();
   });
   admin.get('/jobs/:id', async (req, res) => {
     const id = requireUuid(param(req, 'id'), 'id');

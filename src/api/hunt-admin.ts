@@ -19,6 +19,8 @@ import type { createHuntBody, patchHuntBody } from './request-schemas.ts';
 // queued forever behind a stuck transaction.
 const ADMIN_LOCK = { lockTimeoutMs: 2000 };
 
+const DEFAULT_MAX_TEAM_SIZE = 4;
+
 const ALLOWED_TRANSITIONS: Record<HuntStatus, readonly HuntStatus[]> = {
   draft: ['live'],
   live: ['ended'],
@@ -33,6 +35,11 @@ function checkWindow(startsAt: Date | null, endsAt: Date | null): void {
 
 export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.output<typeof createHuntBody>) {
   checkWindow(body.startsAt ?? null, body.endsAt ?? null);
+  const mode = body.mode ?? 'solo';
+  if (mode === 'solo' && body.maxTeamSize !== undefined) {
+    throw new ApiError(400, 'invalid_body', 'maxTeamSize: only a team hunt has teams (mode "team")');
+  }
+  const maxTeamSize = mode === 'team' ? body.maxTeamSize ?? DEFAULT_MAX_TEAM_SIZE : null;
   const clues = body.clues.map((clue, i) => {
     const hashes = new Map<string, Buffer>();
     for (const [j, answer] of clue.answers.entries()) {
@@ -49,9 +56,10 @@ export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.outpu
   // A taken slug fails the insert with hunts_slug_key: 409 slug_taken (api-error.ts).
   return withTransaction(pool, async (tx) => {
     const hunt = await one<{ id: string; status: HuntStatus }>(tx,
-      `insert into hunts (slug, title, description, status, starts_at, ends_at)
-       values ($1, $2, $3, $4, $5, $6) returning id, status`,
-      [body.slug, body.title, body.description ?? '', body.status ?? 'draft', body.startsAt ?? null, body.endsAt ?? null]);
+      `insert into hunts (slug, title, description, status, starts_at, ends_at, mode, max_team_size)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) returning id, status`,
+      [body.slug, body.title, body.description ?? '', body.status ?? 'draft', body.startsAt ?? null, body.endsAt ?? null,
+        mode, maxTeamSize]);
     const created = clues.length === 0 ? [] : await many<{ id: string; position: number }>(tx,
       `insert into clues (hunt_id, position, title, body, points)
        select $1, p, t, b, pts from unnest($2::int[], $3::text[], $4::text[], $5::int[]) as x(p, t, b, pts)

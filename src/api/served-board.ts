@@ -2,7 +2,7 @@
 // ends in them, and a table from player id to rank. No parsed entries are kept: 200 boards of
 // 500 players held as objects and Maps were half of the process's live heap (23.5 MiB), and V8
 // lets a busy process's heap grow to a multiple of what is live. As typed arrays: 2.3 MiB.
-import { LEADERBOARD_PAGE_SIZE, docKeys, type LeaderboardEntry, type LeaderboardHead, type Stamp } from '../core/documents.ts';
+import { LEADERBOARD_PAGE_SIZE, competitorOf, docKeys, type LeaderboardEntry, type LeaderboardHead, type Stamp } from '../core/documents.ts';
 import type { ServedDocument } from './served-document.ts';
 
 /** A stored page: its bytes (a bare JSON array) and each entry's [start, end) within them. */
@@ -86,7 +86,7 @@ export function buildBoard(
     const entries = JSON.parse(doc.body.toString('utf8')) as LeaderboardEntry[];
     for (const [i, entry] of entries.entries()) {
       if (first + i >= count) break;
-      ids.set(uuidWords(entry.playerId), 4 * (first + i));
+      ids.set(uuidWords(competitorOf(entry).id), 4 * (first + i));
       ranks[first + i] = entry.rank;
       present[first + i] = 1;
     }

@@ -16,7 +16,8 @@ import type { SnapshotStore } from './snapshot-store.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LIMIT = 100;
 
-export type SnapshotRoute = '/v1/hunts' | '/v1/hunts/:slug' | '/v1/hunts/:slug/leaderboard' | '/v1/hunts/:slug/players/:playerId';
+export type SnapshotRoute = '/v1/hunts' | '/v1/hunts/:slug' | '/v1/hunts/:slug/leaderboard' | '/v1/hunts/:slug/players/:playerId'
+  | '/v1/hunts/:slug/teams/:teamId';
 
 export interface SnapshotContext {
   store: SnapshotStore;
@@ -36,7 +37,7 @@ const EMPTY_INDEX = {
 interface Reply { etag: string; version: number; generatedAtMs: number; body: Buffer }
 
 /** The route a GET/HEAD path belongs to, or undefined when it is not a snapshot route. */
-export function matchSnapshotRoute(path: string): { route: SnapshotRoute; slug?: string; playerId?: string } | undefined {
+export function matchSnapshotRoute(path: string): { route: SnapshotRoute; slug?: string; playerId?: string; teamId?: string } | undefined {
   if (path === '/v1/hunts' || path === '/v1/hunts/') return { route: '/v1/hunts' };
   if (!path.startsWith('/v1/hunts/')) return undefined;
   const parts = path.slice('/v1/hunts/'.length).split('/');
@@ -44,6 +45,9 @@ export function matchSnapshotRoute(path: string): { route: SnapshotRoute; slug?:
   if (parts.length === 2 && parts[0] && parts[1] === 'leaderboard') return { route: '/v1/hunts/:slug/leaderboard', slug: decode(parts[0]) };
   if (parts.length === 3 && parts[0] && parts[1] === 'players' && parts[2]) {
     return { route: '/v1/hunts/:slug/players/:playerId', slug: decode(parts[0]), playerId: decode(parts[2]) };
+  }
+  if (parts.length === 3 && parts[0] && parts[1] === 'teams' && parts[2]) {
+    return { route: '/v1/hunts/:slug/teams/:teamId', slug: decode(parts[0]), teamId: decode(parts[2]) };
   }
   return undefined;
 }
@@ -73,6 +77,8 @@ export function serveSnapshot(
         return send(req, res, leaderboard(ctx, match.slug!, query), !store.databaseUp);
       case '/v1/hunts/:slug/players/:playerId':
         return progress(ctx, req, res, match.slug!, match.playerId!);
+      case '/v1/hunts/:slug/teams/:teamId':
+        return send(req, res, team(ctx, match.slug!, match.teamId!), !store.databaseUp);
     }
   } catch (err) {
     if (err instanceof ApiError) return sendError(res, err);
@@ -185,6 +191,17 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     if (known) return sendError(res, known);
     throw err;
   }
+}
+
+/** A team's document (every team's is held), with its rank on the board this process holds. */
+function team(ctx: SnapshotContext, slug: string, teamId: string): Reply {
+  const board = ctx.store.boards.get(docKeys.leaderboard(slug));
+  if (!UUID.test(teamId)) {
+    ctx.onLookup(false);
+    throw notFound('team');
+  }
+  const doc = required(ctx, board && ctx.store.documents.get(docKeys.team(slug, teamId.toLowerCase())), 'team');
+  return rankedProgress(doc, board!, teamId.toLowerCase());
 }
 
 /**

@@ -9,7 +9,10 @@ export const FORMAT_VERSION = 2;
 /** Default page size of the leaderboard; the worker stores the standings in pages of this size. */
 export const LEADERBOARD_PAGE_SIZE = 50;
 
-export type DocumentKind = 'hunts' | 'hunt' | 'leaderboard' | 'leaderboard_page' | 'progress';
+export type DocumentKind = 'hunts' | 'hunt' | 'leaderboard' | 'leaderboard_page' | 'progress' | 'team';
+
+/** Who competes: players on their own (solo), or teams of players (team). */
+export type HuntMode = 'solo' | 'team';
 
 export type HuntStatus = 'draft' | 'live' | 'ended';
 export const HUNT_STATUSES: readonly HuntStatus[] = ['draft', 'live', 'ended'];
@@ -26,7 +29,9 @@ export interface HuntsIndexItem {
 }
 export interface HuntsIndexContent { hunts: HuntsIndexItem[] }
 
-export interface FirstFinder { playerId: string; handle: string; foundAt: Timestamp }
+// A competitor as documents name it: a player (solo hunts) by playerId and handle, a team by
+// teamId and name. competitorOf reads either back.
+export type FirstFinder = { playerId: string; handle: string; foundAt: Timestamp } | { teamId: string; name: string; foundAt: Timestamp };
 export interface ClueView {
   id: string; position: number; title: string; body: string; points: number;
   solveCount: number; firstFinder: FirstFinder | null;
@@ -38,8 +43,17 @@ export interface HuntDetailContent {
   clues: ClueView[];
 }
 
-export interface LeaderboardEntry {
+export interface PlayerEntry {
   rank: number; playerId: string; handle: string; points: number; cluesFound: number; lastFindAt: Timestamp;
+}
+export interface TeamEntry {
+  rank: number; teamId: string; name: string; points: number; cluesFound: number; lastFindAt: Timestamp; memberCount: number;
+}
+export type LeaderboardEntry = PlayerEntry | TeamEntry;
+
+/** The competitor a leaderboard entry or first finder names. */
+export function competitorOf(named: LeaderboardEntry | FirstFinder): { id: string; name: string } {
+  return 'teamId' in named ? { id: named.teamId, name: named.name } : { id: named.playerId, name: named.handle };
 }
 
 /**
@@ -63,12 +77,20 @@ export interface ProgressContent {
  */
 export interface ProgressView extends ProgressContent { rank: number | null; leaderboardVersion: number }
 
+export interface TeamFind extends ProgressFind { playerId: string }
+/** A team as stored (GET /v1/hunts/:slug/teams/:teamId adds its rank, like a player's progress). */
+export interface TeamContent {
+  teamId: string; name: string; members: { playerId: string; handle: string }[];
+  points: number; cluesFound: number; finds: TeamFind[];
+}
+
 export const docKeys = {
   huntsIndex: () => 'hunts',
   hunt: (slug: string) => `hunt:${slug}`,
   leaderboard: (slug: string) => `leaderboard:${slug}`,
   leaderboardPage: (slug: string, page: number) => `leaderboard:${slug}:page:${page}`,
   progress: (slug: string, playerId: string) => `progress:${slug}:${playerId}`,
+  team: (slug: string, teamId: string) => `team:${slug}:${teamId}`,
 };
 
 /** The serialized document: its content with the stamp appended, keys in a fixed order. */

@@ -3,8 +3,8 @@
 // checked against each other.
 import {
   LEADERBOARD_PAGE_SIZE, docKeys, toTimestamp,
-  type ClueView, type DocumentKind, type HuntDetailContent, type HuntsIndexContent, type LeaderboardEntry,
-  type LeaderboardHead, type ProgressContent,
+  type ClueView, type DocumentKind, type FirstFinder, type HuntDetailContent, type HuntMode, type HuntsIndexContent,
+  type LeaderboardEntry, type LeaderboardHead, type ProgressContent, type TeamContent,
 } from '../core/documents.ts';
 import type { CompetitorFindsRow, HuntRow, HuntRows } from './read-model-rows.ts';
 
@@ -63,20 +63,54 @@ export function boardDrafts(slug: string, entries: LeaderboardEntry[]): BoardDra
   return { head: { key: docKeys.leaderboard(slug), kind: 'leaderboard', content: head }, pages };
 }
 
-/** One competitor's finds in order, as the database aggregates them: [[clueId, foundAtEpochMs, points], ...]. */
-export type FindTuple = [clueId: string, foundAtMs: number, points: number];
+/** One competitor's finds in order, as the database aggregates them: [[clueId, foundAtEpochMs, points, playerId], ...]. */
+export type FindTuple = [clueId: string, foundAtMs: number, points: number, playerId: string];
 
-// A solo hunt's documents name a competitor as the player it is: playerId and handle.
+/** A competitor as a solo hunt's documents name it (the player: playerId, handle) or a team hunt's (teamId, name). */
+export function named(mode: HuntMode, id: string, name: string): { playerId: string; handle: string } | { teamId: string; name: string } {
+  return mode === 'team' ? { teamId: id, name } : { playerId: id, handle: name };
+}
 
-/** A competitor's stored progress. `rankedPoints` is their leaderboard points when they are ranked. */
-export function progressDraft(slug: string, row: CompetitorFindsRow, own: FindTuple[], rankedPoints: number | undefined): DocumentDraft {
+/** A leaderboard entry of either mode. */
+export function entryOf(
+  mode: HuntMode, s: { id: string; name: string; rank: number; points: number; cluesFound: number; lastFindAt: string; memberCount: number },
+): LeaderboardEntry {
+  // Keys in a fixed order: these objects are serialized as they are.
+  return mode === 'team'
+    ? { rank: s.rank, teamId: s.id, name: s.name, points: s.points, cluesFound: s.cluesFound, lastFindAt: s.lastFindAt, memberCount: s.memberCount }
+    : { rank: s.rank, playerId: s.id, handle: s.name, points: s.points, cluesFound: s.cluesFound, lastFindAt: s.lastFindAt };
+}
+
+export const firstFinderOf = (mode: HuntMode, id: string, name: string, foundAt: string): FirstFinder =>
+  ({ ...named(mode, id, name), foundAt });
+
+/** A team's members from its row, [[playerId, handle], ...] in joining order. */
+export function membersOf(row: CompetitorFindsRow): { playerId: string; handle: string }[] {
+  return row.members ? (JSON.parse(row.members) as [string, string][]).map(([playerId, handle]) => ({ playerId, handle })) : [];
+}
+
+/**
+ * A competitor's stored document: a player's progress, or a team's. `rankedPoints` is their
+ * leaderboard points when they are ranked.
+ */
+export function competitorDraft(
+  slug: string, mode: HuntMode, row: CompetitorFindsRow, own: FindTuple[], rankedPoints: number | undefined,
+): DocumentDraft {
+  // Not ranked yet (a find already on the way to the board, or none): their own points.
+  const points = rankedPoints ?? own.reduce((sum, [, , p]) => sum + p, 0);
+  if (mode === 'team') {
+    const content: TeamContent = {
+      teamId: row.competitor_id, name: row.name, members: membersOf(row), points, cluesFound: own.length,
+      finds: own.map(([clueId, foundAtMs, p, playerId]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points: p, playerId })),
+    };
+    return { key: docKeys.team(slug, row.competitor_id), kind: 'team', content };
+  }
   const content: ProgressContent = {
     playerId: row.competitor_id,
     handle: row.name,
-    // Not ranked yet (a find already on the way to the board): their own points.
-    points: rankedPoints ?? own.reduce((sum, [, , points]) => sum + points, 0),
+    points,
     cluesFound: own.length,
-    finds: own.map(([clueId, foundAtMs, points]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points })),
+    finds: own.map(([clueId, foundAtMs, p]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points: p })),
   };
   return { key: docKeys.progress(slug, row.competitor_id), kind: 'progress', content };
 }
@@ -92,24 +126,21 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
     points: c.points,
     solveCount: c.solve_count,
     firstFinder: c.first_competitor_id && c.first_name && c.first_found_at
-      ? { playerId: c.first_competitor_id, handle: c.first_name, foundAt: c.first_found_at.toISOString() }
+      ? firstFinderOf(hunt.mode, c.first_competitor_id, c.first_name, c.first_found_at.toISOString())
       : null,
   }));
-  const entries: LeaderboardEntry[] = standings.map((s) => ({
-    rank: s.rank,
-    playerId: s.competitor_id,
-    handle: s.name,
-    points: s.points,
-    cluesFound: s.clues_found,
-    lastFindAt: s.last_find_at.toISOString(),
+  const memberCounts = new Map(finds.map((row) => [row.competitor_id, membersOf(row).length]));
+  const entries: LeaderboardEntry[] = standings.map((s) => entryOf(hunt.mode, {
+    id: s.competitor_id, name: s.name, rank: s.rank, points: s.points, cluesFound: s.clues_found,
+    lastFindAt: s.last_find_at.toISOString(), memberCount: memberCounts.get(s.competitor_id) ?? 0,
   }));
   const rankedPoints = new Map(standings.map((s) => [s.competitor_id, s.points]));
   return {
     detail: detailDraft(hunt, { clueCount: summary.clue_count, playerCount: summary.player_count, findCount: summary.find_count }, clueViews),
     board: boardDrafts(hunt.slug, entries),
-    progress: finds.map((row) => progressDraft(hunt.slug, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.competitor_id))),
+    progress: finds.map((row) => competitorDraft(hunt.slug, hunt.mode, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.competitor_id))),
     entries,
-    withdrawn: rows.hidden.map((playerId) => docKeys.progress(hunt.slug, playerId)),
+    withdrawn: rows.hidden.map((id) => (hunt.mode === 'team' ? docKeys.team(hunt.slug, id) : docKeys.progress(hunt.slug, id))),
   };
 }
 

@@ -3,9 +3,14 @@
 // standing is taken from the published leaderboard. The ranking rules are the ones
 // sql/views/hunt_standings applies on the full path (points, then the latest find, ties listed by
 // name in byte order, then id), written here a second time on purpose: tests hold the two paths to
-// the same bytes. In a solo hunt's documents a competitor is a player (playerId, handle).
-import { LEADERBOARD_PAGE_SIZE, type ClueView, type FirstFinder, type HuntDetailContent, type LeaderboardEntry } from '../core/documents.ts';
-import { boardDrafts, detailDraft, progressDraft, type BoardDrafts, type FindTuple, type HuntDocuments } from './document-builder.ts';
+// the same bytes. Documents name a competitor as a player (solo) or a team: competitorOf reads it.
+import {
+  LEADERBOARD_PAGE_SIZE, competitorOf, type ClueView, type FirstFinder, type HuntDetailContent, type LeaderboardEntry,
+} from '../core/documents.ts';
+import {
+  boardDrafts, competitorDraft, detailDraft, entryOf, firstFinderOf, membersOf,
+  type BoardDrafts, type FindTuple, type HuntDocuments,
+} from './document-builder.ts';
 import type { ChangedCompetitorRow, HuntRow, ChangeRow } from './read-model-rows.ts';
 
 export interface PublishedState { detail: HuntDetailContent; entries: LeaderboardEntry[] }
@@ -17,16 +22,16 @@ export function applyChanges(
   const finds = new Map(competitors.map((c) => [c.competitor_id, JSON.parse(c.finds) as FindTuple[]]));
 
   // Standings: everyone unchanged keeps their published entry; changed competitors are re-read.
-  const unranked = published.entries.filter((e) => !changed.has(e.playerId));
+  const unranked = published.entries.filter((e) => !changed.has(competitorOf(e).id));
   for (const c of competitors) {
     const own = finds.get(c.competitor_id)!;
     if (c.hidden || c.points === null || own.length === 0) continue;
     // Finds come in time order: the last one is the latest find, the tie-break.
     const [, lastFindMs] = own[own.length - 1]!;
-    unranked.push({
-      rank: 0, playerId: c.competitor_id, handle: c.name, points: c.points,
-      cluesFound: own.length, lastFindAt: new Date(lastFindMs).toISOString(),
-    });
+    unranked.push(entryOf(hunt.mode, {
+      id: c.competitor_id, name: c.name, rank: 0, points: c.points, cluesFound: own.length,
+      lastFindAt: new Date(lastFindMs).toISOString(), memberCount: membersOf(c).length,
+    }));
   }
   const entries = rank(unranked.sort(compareStandings));
 
@@ -38,7 +43,7 @@ export function applyChanges(
     const find = finds.get(change.competitor_id)!.find(([clueId]) => clueId === change.clue_id);
     const clue = clues.get(change.clue_id);
     if (!find || !clue) continue;
-    const candidate: FirstFinder = { playerId: competitor.competitor_id, handle: competitor.name, foundAt: new Date(find[1]).toISOString() };
+    const candidate = firstFinderOf(hunt.mode, competitor.competitor_id, competitor.name, new Date(find[1]).toISOString());
     clues.set(clue.id, {
       ...clue,
       solveCount: clue.solveCount + 1,
@@ -46,7 +51,7 @@ export function applyChanges(
     });
   }
 
-  const rankedPoints = new Map(entries.map((e) => [e.playerId, e.points]));
+  const rankedPoints = new Map(entries.map((e) => [competitorOf(e).id, e.points]));
   return {
     detail: detailDraft(hunt, {
       clueCount: published.detail.clueCount,
@@ -56,8 +61,9 @@ export function applyChanges(
     board: changedPages(boardDrafts(hunt.slug, entries), entries, published.entries),
     progress: competitors
       // A hidden competitor's progress stays withdrawn (the full path that hid them withdrew it).
-      .filter((c) => !c.hidden && finds.get(c.competitor_id)!.length > 0)
-      .map((c) => progressDraft(hunt.slug, c, finds.get(c.competitor_id)!, rankedPoints.get(c.competitor_id))),
+      // A team has its document from its creation; a player from their first find.
+      .filter((c) => !c.hidden && (hunt.mode === 'team' || finds.get(c.competitor_id)!.length > 0))
+      .map((c) => competitorDraft(hunt.slug, hunt.mode, c, finds.get(c.competitor_id)!, rankedPoints.get(c.competitor_id))),
     entries,
   };
 }
@@ -78,18 +84,23 @@ function changedPages(board: BoardDrafts, entries: LeaderboardEntry[], before: L
   return { head: board.head, pages };
 }
 
-// Names are ASCII handles (the players table checks it), so UTF-16 order is byte order, as `collate "C"`.
+// `collate "C"` orders by UTF-8 bytes, which is code point order; UTF-16 order is the same but for
+// surrogate pairs (above U+FFFF), which only team names can hold: those are compared as bytes.
 // Timestamps are ISO strings of one fixed format, so string order is time order.
+const SURROGATE = /[\uD800-\uDFFF]/;
 function byBytes(a: string, b: string): number {
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function compareStandings(a: LeaderboardEntry, b: LeaderboardEntry): number {
-  return b.points - a.points || byBytes(a.lastFindAt, b.lastFindAt) || byBytes(a.handle, b.handle) || byBytes(a.playerId, b.playerId);
+  const [x, y] = [competitorOf(a), competitorOf(b)];
+  return b.points - a.points || byBytes(a.lastFindAt, b.lastFindAt) || byBytes(x.name, y.name) || byBytes(x.id, y.id);
 }
 
 function compareFirstFinders(a: FirstFinder, b: FirstFinder): number {
-  return byBytes(a.foundAt, b.foundAt) || byBytes(a.handle, b.handle) || byBytes(a.playerId, b.playerId);
+  const [x, y] = [competitorOf(a), competitorOf(b)];
+  return byBytes(a.foundAt, b.foundAt) || byBytes(x.name, y.name) || byBytes(x.id, y.id);
 }
 
 /** rank() semantics: equal points and equal latest find share a rank (1-2-2-4). Reuses unchanged entries. */

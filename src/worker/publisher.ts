@@ -134,7 +134,7 @@ export function draftPublish(
     batch.put(docs.board.head, huntId, pagesChanged);
     batch.put(docs.detail, huntId);
     for (const progress of docs.progress) batch.put(progress, huntId);
-    for (const key of docs.withdrawn ?? []) batch.withdraw(key, 'progress', huntId);
+    for (const key of docs.withdrawn ?? []) batch.withdraw(key, key.startsWith('team:') ? 'team' : 'progress', huntId);
   }
   const withdrawn = scope === 'all' ? batch.withdrawRest(huntId) : 0;
   return { writes: batch.writes, withdrawn };

@@ -3,7 +3,8 @@
 import type { Client, Queryable } from '../core/db.ts';
 import { many, maybeOne } from '../core/db.ts';
 import {
-  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, type DocumentKind, type HuntDetailContent, type HuntStatus, type LeaderboardEntry,
+  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, type DocumentKind, type HuntDetailContent, type HuntMode, type HuntStatus,
+  type LeaderboardEntry,
 } from '../core/documents.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -16,8 +17,9 @@ export const VIEW_RELATIONS: ReadModelRelations = {
 
 export interface HuntRow {
   id: string; slug: string; title: string; description: string; status: HuntStatus;
-  starts_at: Date | null; ends_at: Date | null; created_at: Date;
+  starts_at: Date | null; ends_at: Date | null; created_at: Date; mode: HuntMode;
 }
+const HUNT_COLUMNS = 'id, slug, title, description, status, starts_at, ends_at, created_at, mode';
 export interface ClueRow {
   id: string; position: number; title: string; body: string; points: number;
   solve_count: number; first_competitor_id: string | null; first_name: string | null; first_found_at: Date | null;
@@ -26,8 +28,11 @@ export interface ClueRow {
 export interface StandingRow {
   competitor_id: string; name: string; points: number; clues_found: number; last_find_at: Date; rank: number;
 }
-/** One competitor's finds in order, as JSON [[clueId, foundAtEpochMs, points], ...]. */
-export interface CompetitorFindsRow { competitor_id: string; name: string; finds: string }
+/**
+ * One competitor's finds in order, as JSON [[clueId, foundAtEpochMs, points, playerId], ...], and a
+ * team's members as JSON [[playerId, handle], ...] in the order they joined (null for a player).
+ */
+export interface CompetitorFindsRow { competitor_id: string; name: string; finds: string; members: string | null }
 export interface SummaryRow { clue_count: number; player_count: number; find_count: number }
 
 export interface HuntRows {
@@ -53,12 +58,16 @@ export interface ChangedCompetitorRow extends CompetitorFindsRow {
 }
 
 // One expression for a competitor's finds on both paths, so their progress documents are the same bytes.
-const FINDS_JSON = `json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8, f.points)
+const FINDS_JSON = `json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8, f.points, f.player_id)
                              order by f.found_at, cl.position)::text`;
+// A team's members (null for a player competitor): one index range per team.
+const MEMBERS_JSON = (hunt: string, id: string) => `(select json_agg(json_build_array(tm.player_id, p.handle) order by tm.joined_at, p.handle collate "C")::text
+       from team_members tm join players p on p.id = tm.player_id
+      where tm.hunt_id = ${hunt} and tm.team_id = ${id})`;
 
 export async function loadHunt(db: Queryable, huntId: string): Promise<HuntRow | undefined> {
   return maybeOne<HuntRow>(db,
-    `select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = $1`, [huntId]);
+    `select ${HUNT_COLUMNS} from hunts where id = $1`, [huntId]);
 }
 
 export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelRelations = VIEW_RELATIONS): Promise<HuntRows> {
@@ -78,14 +87,17 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
   // full path's publish turns documents it no longer writes into tombstones).
   // Aggregated per competitor in the database: a thousand small JSON arrays cross the wire and parse
   // much faster than ten thousand rows with a timestamp each.
+  // Players with finds; in a team hunt every team, found anything or not (each has a document).
   const finds = await many<CompetitorFindsRow>(db,
-    `select g.competitor_id, c.name, g.finds
-       from (select f.competitor_id, ${FINDS_JSON} as finds
-               from finds f join clues cl on cl.id = f.clue_id
-              where f.hunt_id = $1
-              group by f.competitor_id) g
-       join competitors c on c.hunt_id = $1 and c.competitor_id = g.competitor_id and not c.hidden
-      order by g.competitor_id`, [hunt.id]);
+    `select c.competitor_id, c.name, coalesce(g.finds, '[]') as finds,
+            case when $2 = 'team' then ${MEMBERS_JSON('$1', 'c.competitor_id')} end as members
+       from competitors c
+       left join (select f.competitor_id, ${FINDS_JSON} as finds
+                    from finds f join clues cl on cl.id = f.clue_id
+                   where f.hunt_id = $1
+                   group by f.competitor_id) g on g.competitor_id = c.competitor_id
+      where c.hunt_id = $1 and not c.hidden and (g.finds is not null or $2 = 'team')
+      order by c.competitor_id`, [hunt.id, hunt.mode]);
   const hidden = await many<{ competitor_id: string }>(db,
     'select competitor_id from competitors where hunt_id = $1 and hidden', [hunt.id]);
   return {
@@ -107,7 +119,8 @@ export function changedCompetitorsSql(hunt: string, ids: string): string {
   return `select c.competitor_id, c.name, c.hidden, t.points,
             coalesce((select ${FINDS_JSON}
                         from finds f join clues cl on cl.id = f.clue_id
-                       where f.hunt_id = ${hunt} and f.competitor_id = c.competitor_id), '[]') as finds
+                       where f.hunt_id = ${hunt} and f.competitor_id = c.competitor_id), '[]') as finds,
+            ${MEMBERS_JSON(hunt, 'c.competitor_id')} as members
        from competitors c
        left join lateral (select sum(e.points)::integer as points
                             from score_events e where e.hunt_id = ${hunt} and e.competitor_id = c.competitor_id) t on true
@@ -124,7 +137,13 @@ export async function countVisiblePlayers(db: Queryable, huntId: string): Promis
   const row = await maybeOne<{ n: number }>(db, VISIBLE_PLAYERS_SQL, [huntId]);
   return row?.n ?? 0;
 }
-const VISIBLE_PLAYERS_SQL = 'select count(*)::integer as n from competitors where hunt_id = $1 and not hidden';
+// A solo hunt's visible competitors, or the members of a team hunt's visible teams.
+const VISIBLE_PLAYERS_SQL = `select case when h.mode = 'team'
+    then (select count(*) from team_members tm
+            join competitors c on c.hunt_id = tm.hunt_id and c.competitor_id = tm.team_id and not c.hidden
+           where tm.hunt_id = h.id)
+    else (select count(*) from competitors c where c.hunt_id = h.id and not c.hidden) end::integer as n
+  from hunts h where h.id = $1`;
 
 /** The current versions of the hunt's published detail and leaderboard head (0 when missing). */
 export async function loadPublishedVersions(db: Queryable, hunt: HuntRow): Promise<{ detail: number; head: number }> {
@@ -174,7 +193,7 @@ export interface IncrementalInputs {
 // competitors' lateral joins above all) cost the database twice their execution.
 const INCREMENTAL_READS = {
   incr_dirty: ['uuid', 'select 1 from dirty_hunts where hunt_id = $1'],
-  incr_hunt: ['uuid', 'select id, slug, title, description, status, starts_at, ends_at, created_at from hunts where id = $1'],
+  incr_hunt: ['uuid', `select ${HUNT_COLUMNS} from hunts where id = $1`],
   incr_changes: ['uuid', 'select id, competitor_id, kind, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id'],
   incr_competitors: ['uuid', changedCompetitorsSql('$1', 'select distinct competitor_id from read_model_changes where hunt_id = $1')],
   incr_visible: ['uuid', VISIBLE_PLAYERS_SQL],

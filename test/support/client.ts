@@ -29,4 +29,5 @@ export class Client {
   get<T = any>(path: string, opts?: { token?: string; headers?: Record<string, string> }) { return this.request<T>('GET', path, opts); }
   post<T = any>(path: string, body?: unknown, opts?: { token?: string; headers?: Record<string, string> }) { return this.request<T>('POST', path, { ...opts, body }); }
   patch<T = any>(path: string, body?: unknown, opts?: { token?: string }) { return this.request<T>('PATCH', path, { ...opts, body }); }
+  delete<T = any>(path: string, opts?: { token?: string }) { return this.request<T>('DELETE', path, opts); }
 }
