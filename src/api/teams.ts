@@ -3,9 +3,7 @@
 // creation); each membership change is a 'membership' change row for it, so the worker republishes
 // the team's document, its leaderboard entry (memberCount) and the hunt's playerCount.
 import { randomInt } from 'node:crypto';
-import type { Pool } from '../core/db.ts';
-import { maybeOne, withTransaction } from '../core/db.ts';
-import type { Client } from '../core/db.ts';
+import { maybeOne, withTransaction, type Client, type Pool } from '../core/db.ts';
 import { announceChanges } from '../core/dirty.ts';
 import { ApiError, notFound } from './api-error.ts';
 
