@@ -56,8 +56,8 @@ export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.outpu
   // A taken slug fails the insert with hunts_slug_key: 409 slug_taken (api-error.ts).
   return withTransaction(pool, async (tx) => {
     const hunt = await one<{ id: string; status: HuntStatus }>(tx,
-      `insert into hunts (slug, title, description, status, starts_at, ends_at, mode, max_team_size)
-       values ($1, $2, $3, $4, $5, $6, $7, $8) returning id, status`,
+      `insert into hunts (slug, title, description, status, starts_at, ends_at, mode, max_team_size, first_live_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, case when $4::hunt_status = 'live' then clock_timestamp() end) returning id, status`,
       [body.slug, body.title, body.description ?? '', body.status ?? 'draft', body.startsAt ?? null, body.endsAt ?? null,
         mode, maxTeamSize]);
     const created = clues.length === 0 ? [] : await many<{ id: string; position: number }>(tx,
@@ -99,7 +99,8 @@ export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof 
     const endsAt = body.endsAt === undefined ? hunt.ends_at : body.endsAt;
     checkWindow(startsAt, endsAt);
     const updated = await one<HuntRecord>(tx,
-      `update hunts set status = $2, starts_at = $3, ends_at = $4 where id = $1
+      `update hunts set status = $2, starts_at = $3, ends_at = $4,
+              first_live_at = coalesce(first_live_at, case when $2::hunt_status = 'live' then clock_timestamp() end) where id = $1
        returning id, slug, title, description, status, starts_at, ends_at`,
       [hunt.id, status, startsAt, endsAt]);
     await markHuntDirty(tx, hunt.id);
