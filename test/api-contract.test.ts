@@ -111,7 +111,7 @@ describe('HTTP API contract', () => {
       expect(res.body).to.include({ slug: 'contract-hunt', description: 'A hunt for the contract', status: 'live', clueCount: 2 });
       expect(res.body.clues).to.have.length(2);
       expect(res.body.clues[0]).to.deep.equal({
-        id: hunt.clues[0]!.id, position: 1, title: 'Clue 1', body: 'Body 1', points: 10, solveCount: 0, firstFinder: null,
+        id: hunt.clues[0]!.id, position: 1, title: 'Clue 1', body: 'Body 1', points: 10, locked: false, solveCount: 0, firstFinder: null,
       });
       expect(res.text.toLowerCase()).not.to.include('golden');
       expect(res.text.toLowerCase()).not.to.include('street');

@@ -155,15 +155,28 @@ describe('teams', function () {
     expect(teamDoc.body.finds[0]).to.include({ clueId: hunt.clues[0]!.id, points: 10, playerId: a2!.id });
     expect(teamDoc.headers.get('etag')).to.be.a('string');
     expect((await client.get(`/v1/hunts/team-board/teams/${solo!.id}`)).status).to.equal(404);
+    expect(detail.mode).to.equal('team');
+
+    // A player's progress in a team hunt is their team's; a player in no team has none.
+    const member = await client.get(`/v1/hunts/team-board/players/${a1!.id}`);
+    expect(member.status, member.text).to.equal(200);
+    expect(member.body).to.include({ playerId: a1!.id, handle: a1!.handle, teamId: alpha.body.id, rank: 2, points: 10, cluesFound: 1 });
+    expect(member.body.finds).to.deep.equal(teamDoc.body.finds);
+    const teamless = await client.get(`/v1/hunts/team-board/players/${solo!.id}`);
+    expect(teamless.status, teamless.text).to.equal(200);
+    expect(teamless.body).to.include({ playerId: solo!.id, teamId: null, rank: null, points: 0, cluesFound: 0 });
+    expect(teamless.body.finds).to.deep.equal([]);
+    expect((await client.get('/v1/hunts/team-board/players/00000000-0000-4000-8000-000000000009')).status).to.equal(404);
     expect((await client.get('/v1/hunts/team-board/teams/not-a-uuid')).status).to.equal(404);
 
-    // A member leaves: the find stays with the team, its document and count follow.
+    // A member leaves: the find stays with the team, its document (a version up) and count follow.
     expect((await client.post('/v1/hunts/team-board/teams/leave', undefined, { token: a2!.token })).status).to.equal(204);
     const after = await eventually(async () => {
       const res = await client.get(`/v1/hunts/team-board/teams/${alpha.body.id}`);
       return res.body?.members?.length === 1 ? res.body : undefined;
     }, 'membership republished');
     expect(after).to.include({ points: 10, cluesFound: 1 });
+    expect(after.version).to.be.greaterThan(teamDoc.body.version);
     await eventually(async () => ((await client.get('/v1/hunts/team-board')).body.playerCount === 2 ? true : undefined), 'playerCount follows');
     const entry = await eventually(async () => {
       const res = await client.get('/v1/hunts/team-board/leaderboard');

@@ -37,3 +37,6 @@ create table hints_taken (
   foreign key (clue_id, n) references clue_hints (clue_id, n) on delete cascade
 );
 create index hints_taken_hunt on hints_taken (hunt_id, competitor_id);
+
+-- Clues that open on time: the worker's sweep looks for those whose time came since its last look.
+create index clues_timed on clues (hunt_id) where unlock_after_minutes is not null;

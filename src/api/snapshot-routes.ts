@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   LEADERBOARD_PAGE_SIZE, docKeys, etagFor, leaderboardBody, serialize,
-  type ProgressContent, type ProgressFind, type ProgressView, type Stamp,
+  type ProgressContent, type ProgressFind, type ProgressView, type Stamp, type TeamContent, type TeamPlayerView,
 } from '../core/documents.ts';
 import { ApiError, httpErrorOf, notFound, sendError, unavailable } from './api-error.ts';
 import type { PlayerDirectory } from './player-directory.ts';
@@ -142,6 +142,7 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     }
     if (!UUID.test(playerId)) throw new ApiError(400, 'invalid_query', 'playerId must be a UUID');
     playerId = playerId.toLowerCase();
+    if (isTeamHunt(store, slug)) return await teamPlayer(ctx, req, res, slug, playerId, board);
     const key = docKeys.progress(slug, playerId);
     const unpublished = store.unpublished.get(key);
     let held = store.progress.get(key);
@@ -191,6 +192,35 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     if (known) return sendError(res, known);
     throw err;
   }
+}
+
+function isTeamHunt(store: SnapshotStore, slug: string): boolean {
+  const detail = store.documents.get(docKeys.hunt(slug));
+  // Cheaper than parsing the detail on every read: the worker writes its mode right after the slug.
+  return detail !== undefined && detail.body.subarray(0, 128).includes('"mode":"team"');
+}
+
+/** A player of a team hunt: their team's standing and finds (every team's document is held). */
+async function teamPlayer(
+  ctx: SnapshotContext, req: IncomingMessage, res: ServerResponse, slug: string, playerId: string, board: ServedBoard,
+): Promise<void> {
+  const teamId = ctx.store.teamOf(slug, playerId);
+  const doc = teamId === undefined ? undefined : ctx.store.documents.get(docKeys.team(slug, teamId));
+  ctx.onLookup(doc !== undefined);
+  const handle = await ctx.players.handleOf(playerId);
+  if (handle === undefined) throw notFound('player');
+  const stamp: Stamp = doc ? JSON.parse(doc.body.toString('utf8')) as Stamp : { version: 0, generatedAt: board.generatedAt };
+  const team = doc ? JSON.parse(doc.body.toString('utf8')) as TeamContent : undefined;
+  const view: TeamPlayerView = {
+    playerId, handle, teamId: teamId ?? null, rank: teamId ? rankOf(board, teamId) : null,
+    points: team?.points ?? 0, cluesFound: team?.cluesFound ?? 0, finds: team?.finds ?? [], leaderboardVersion: board.version,
+  };
+  return send(req, res, {
+    etag: etagFor(docKeys.progress(slug, playerId), stamp.version, `team:${teamId ?? ''}:board:${board.version}`),
+    version: stamp.version,
+    generatedAtMs: doc?.generatedAtMs ?? board.generatedAtMs,
+    body: Buffer.from(serialize(view, { version: stamp.version, generatedAt: stamp.generatedAt })),
+  }, !ctx.store.databaseUp);
 }
 
 /** A team's document (every team's is held), with its rank on the board this process holds. */

@@ -5,7 +5,7 @@
 // publish, never a mix.
 import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
-import { FORMAT_VERSION, docKeys, type ProgressFind } from '../core/documents.ts';
+import { FORMAT_VERSION, docKeys, type ProgressFind, type TeamContent } from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
 import { ProgressCache, findsOf } from './progress-cache.ts';
@@ -38,6 +38,8 @@ export class SnapshotStore {
   readonly boards = new Map<string, ServedBoard>();
   /** By progress document key. */
   readonly unpublished = new Map<string, UnpublishedFind[]>();
+  /** "slug:playerId" → the player's team, from the team documents held. */
+  private readonly teamsByMember = new Map<string, string>();
   loaded = false;
   databaseUp = false;
   lastSeq = 0;
@@ -211,8 +213,25 @@ export class SnapshotStore {
     if (row.kind === 'leaderboard' || row.kind === 'leaderboard_page') {
       boards.add(row.kind === 'leaderboard' ? row.doc_key : row.doc_key.slice(0, row.doc_key.lastIndexOf(':page:')));
     }
+    if (row.kind === 'team') this.indexMembers(row);
     if (row.body === null) this.documents.delete(row.doc_key);
     else this.documents.set(row.doc_key, servedDocument(row as DocumentRow & { body: string }));
+  }
+
+  /** The team of a player in a team hunt, from the team documents held (undefined: in none). */
+  teamOf(slug: string, playerId: string): string | undefined {
+    return this.teamsByMember.get(`${slug}:${playerId}`);
+  }
+
+  /** Keeps teamsByMember in step with a team document: its old members out, its new ones in. */
+  private indexMembers(row: DocumentRow): void {
+    const slug = row.doc_key.slice('team:'.length, row.doc_key.lastIndexOf(':'));
+    const teamId = row.doc_key.slice(row.doc_key.lastIndexOf(':') + 1);
+    const old = this.documents.get(row.doc_key);
+    if (old) for (const m of (JSON.parse(old.body.toString('utf8')) as TeamContent).members) {
+      if (this.teamsByMember.get(`${slug}:${m.playerId}`) === teamId) this.teamsByMember.delete(`${slug}:${m.playerId}`);
+    }
+    if (row.body !== null) for (const m of (JSON.parse(row.body) as TeamContent).members) this.teamsByMember.set(`${slug}:${m.playerId}`, teamId);
   }
 
   /** Rebuilds a board whose head or pages this reload changed. */

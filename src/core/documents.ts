@@ -4,7 +4,10 @@
 import { createHash } from 'node:crypto';
 
 /** Bump when a document's shape changes. Rows carry it, and a reader loads only the version it knows. */
-export const FORMAT_VERSION = 2;
+// 3: clues carry `locked` (title and body null while locked); team hunts' entries, first finders
+// and team documents. A worker of this format rebuilds every hunt in it; older APIs keep reading
+// format 2 rows, which stay until nobody reads them.
+export const FORMAT_VERSION = 3;
 
 /** Default page size of the leaderboard; the worker stores the standings in pages of this size. */
 export const LEADERBOARD_PAGE_SIZE = 50;
@@ -32,12 +35,17 @@ export interface HuntsIndexContent { hunts: HuntsIndexItem[] }
 // A competitor as documents name it: a player (solo hunts) by playerId and handle, a team by
 // teamId and name. competitorOf reads either back.
 export type FirstFinder = { playerId: string; handle: string; foundAt: Timestamp } | { teamId: string; name: string; foundAt: Timestamp };
+/**
+ * A clue as the public sees it. A clue with unlock conditions is `locked`, its title and body null
+ * whatever anyone has found (each competitor sees its own unlocks in its own view); one whose only
+ * condition is time opens for everyone when that time comes.
+ */
 export interface ClueView {
-  id: string; position: number; title: string; body: string; points: number;
+  id: string; position: number; title: string | null; body: string | null; points: number; locked: boolean;
   solveCount: number; firstFinder: FirstFinder | null;
 }
 export interface HuntDetailContent {
-  slug: string; title: string; description: string; status: HuntStatus;
+  slug: string; mode: HuntMode; title: string; description: string; status: HuntStatus;
   startsAt: Timestamp | null; endsAt: Timestamp | null;
   clueCount: number; playerCount: number; findCount: number;
   clues: ClueView[];
@@ -76,6 +84,15 @@ export interface ProgressContent {
  * follows when the leaderboard is republished.
  */
 export interface ProgressView extends ProgressContent { rank: number | null; leaderboardVersion: number }
+
+/**
+ * A player's progress in a team hunt: their team's (null when in none), its rank, points, clues
+ * found and finds, each with the member who made it.
+ */
+export interface TeamPlayerView {
+  playerId: string; handle: string; teamId: string | null; rank: number | null; points: number; cluesFound: number;
+  finds: TeamFind[]; leaderboardVersion: number;
+}
 
 export interface TeamFind extends ProgressFind { playerId: string }
 /** A team as stored (GET /v1/hunts/:slug/teams/:teamId adds its rank, like a player's progress). */

@@ -36,7 +36,11 @@ const BULK_TABLES = ['competitors', 'finds', 'score_events', 'submissions'];
 async function dropForBulkLoad(tx: Client): Promise<string[]> {
   const { rows: constraints } = await tx.query<{ tbl: string; name: string; def: string; contype: string }>(
     `select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def, contype
-       from pg_constraint where contype in ('p', 'u', 'f') and conrelid::regclass::text = any($1)
+       from pg_constraint
+      where contype in ('p', 'u', 'f')
+        and (conrelid::regclass::text = any($1)
+             -- Foreign keys of other tables into them (hints_taken's) hold their keys in place.
+             or (contype = 'f' and confrelid::regclass::text = any($1)))
       order by contype = 'f' desc`, [BULK_TABLES]);
   const { rows: indexes } = await tx.query<{ name: string; def: string }>(
     `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def

@@ -35,6 +35,8 @@ export interface HuntCounts { clueCount: number; playerCount: number; findCount:
 export function detailDraft(hunt: HuntRow, counts: HuntCounts, clues: ClueView[]): HuntDocuments['detail'] {
   const content: HuntDetailContent = {
     slug: hunt.slug,
+    // Right after the slug: the API tells a team hunt from the first bytes, without parsing.
+    mode: hunt.mode,
     title: hunt.title,
     description: hunt.description,
     status: hunt.status,
@@ -124,6 +126,7 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
     title: c.title,
     body: c.body,
     points: c.points,
+    locked: c.locked,
     solveCount: c.solve_count,
     firstFinder: c.first_competitor_id && c.first_name && c.first_found_at
       ? firstFinderOf(hunt.mode, c.first_competitor_id, c.first_name, c.first_found_at.toISOString())

@@ -20,8 +20,9 @@ export interface HuntRow {
   starts_at: Date | null; ends_at: Date | null; created_at: Date; mode: HuntMode;
 }
 const HUNT_COLUMNS = 'id, slug, title, description, status, starts_at, ends_at, created_at, mode';
+/** A clue of the hunt: title and body null while it is locked for the public. */
 export interface ClueRow {
-  id: string; position: number; title: string; body: string; points: number;
+  id: string; position: number; title: string | null; body: string | null; points: number; locked: boolean;
   solve_count: number; first_competitor_id: string | null; first_name: string | null; first_found_at: Date | null;
 }
 /** A ranked competitor (a player in a solo hunt): hunt_standings. */
@@ -57,6 +58,14 @@ export interface ChangedCompetitorRow extends CompetitorFindsRow {
   hidden: boolean; points: number | null; finds: string;
 }
 
+/**
+ * Whether a clue (c, of hunt h) is locked for the public as of now(): any condition on finds, or a
+ * time condition whose time has not come (counted from startsAt, else the first move to live).
+ */
+export const CLUE_LOCKED = `(c.unlock_after_clues is not null or c.unlock_after_finds is not null
+    or (c.unlock_after_minutes is not null and (coalesce(h.starts_at, h.first_live_at) is null
+        or now() < coalesce(h.starts_at, h.first_live_at) + c.unlock_after_minutes * interval '1 minute')))`;
+
 // One expression for a competitor's finds on both paths, so their progress documents are the same bytes.
 const FINDS_JSON = `json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8, f.points, f.player_id)
                              order by f.found_at, cl.position)::text`;
@@ -73,9 +82,13 @@ export async function loadHunt(db: Queryable, huntId: string): Promise<HuntRow |
 export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelRelations = VIEW_RELATIONS): Promise<HuntRows> {
   // Sequential on purpose: a transaction's client runs one statement at a time.
   const clues = await many<ClueRow>(db,
-      `select c.id, c.position, c.title, c.body, c.points,
+      `select c.id, c.position, case when l.locked then null else c.title end as title,
+              case when l.locked then null else c.body end as body, c.points, l.locked,
               coalesce(s.solve_count, 0) as solve_count, s.first_competitor_id, s.first_name, s.first_found_at
-         from clues c left join ${rel.clueStats} s on s.hunt_id = c.hunt_id and s.clue_id = c.id
+         from clues c
+         join hunts h on h.id = c.hunt_id
+         cross join lateral (select ${CLUE_LOCKED} as locked) l
+         left join ${rel.clueStats} s on s.hunt_id = c.hunt_id and s.clue_id = c.id
         where c.hunt_id = $1
         order by c.position`, [hunt.id]);
   const summary = await maybeOne<SummaryRow>(db,
@@ -198,13 +211,15 @@ const INCREMENTAL_READS = {
   incr_competitors: ['uuid', changedCompetitorsSql('$1', 'select distinct competitor_id from read_model_changes where hunt_id = $1')],
   incr_visible: ['uuid', VISIBLE_PLAYERS_SQL],
   // The detail and head ($2, $3), the pages up to what the changed competitors could fill ($4 the page
-  // key prefix, $5 the published total) and the changed competitors' progress ($6 the key prefix), as
-  // one array: index lookups (an OR of IN-subqueries would scan the table).
-  incr_existing: ['uuid, text, text, text, integer, text, smallint', `select doc_key, kind, version, content_hash, body is not null as alive
+  // key prefix, $5 the published total) and the changed competitors' documents ($6 and $8 the key
+  // prefixes of a player's progress and of a team's), as one array: index lookups (an OR of
+  // IN-subqueries would scan the table).
+  incr_existing: ['uuid, text, text, text, integer, text, smallint, text', `select doc_key, kind, version, content_hash, body is not null as alive
       from snapshot_documents
      where format_version = $7 and doc_key = any(array[$2, $3]
         || array(select $4 || n from generate_series(0, ($5 + (select count(distinct competitor_id) from read_model_changes where hunt_id = $1)) / ${LEADERBOARD_PAGE_SIZE}) n)
-        || array(select distinct $6 || competitor_id from read_model_changes where hunt_id = $1))`],
+        || array(select distinct $6 || competitor_id from read_model_changes where hunt_id = $1)
+        || array(select distinct $8 || competitor_id from read_model_changes where hunt_id = $1))`],
 } as const;
 const PREPARED = Symbol('incremental reads prepared');
 
@@ -234,7 +249,7 @@ export async function loadIncrementalInputs(db: Client, targets: IncrementalTarg
       `execute incr_competitors(${id})`,
       `execute incr_visible(${id})`,
       `execute incr_existing(${id}, ${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}, ` +
-        `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION})`,
+        `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION}, ${text(docKeys.team(slug, ''))})`,
     ];
   });
   const reads = perHunt[0]!.length;
