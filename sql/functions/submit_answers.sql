@@ -11,7 +11,9 @@
 -- the other answers of the batch.
 -- refused: 'hunt' or 'clue' (no such hunt, or a draft; no such clue in it), 'not_live' (not
 -- accepting answers now), 'team_required' (a team hunt, and the player is in no team of it),
--- 'per_minute' or 'backoff' (a guess limit; wait_seconds says how long).
+-- 'clue_locked' (an unlock condition of the clue does not hold for the competitor: see
+-- clue_unlocked.sql; nothing is counted), 'per_minute' or 'backoff' (a guess limit; wait_seconds
+-- says how long).
 -- In a team hunt the competitor is the player's team: the first correct answer of any member is
 -- the team's find, a teammate's later one is already found.
 -- The API orders a batch by player: every batch then takes players' row locks in the same order,
@@ -62,7 +64,8 @@ begin
     begin
       -- A key-share lock on the hunt: it cannot be deleted under the batch. An admin ending it takes
       -- a no-key-update lock, which does not wait for answers: one judged live counts.
-      select hu.id, hu.status, hu.starts_at, hu.ends_at, hu.mode, c.points as clue_points into h
+      select hu.id, hu.status, hu.starts_at, hu.ends_at, hu.mode, hu.first_live_at, c.points as clue_points,
+             c.unlock_after_clues, c.unlock_after_finds, c.unlock_after_minutes into h
         from hunts hu left join clues c on c.hunt_id = hu.id and c.id = v_clue
        where hu.slug = p_slugs[i] for key share of hu;
       if h.id is null or h.status = 'draft' then
@@ -93,6 +96,13 @@ begin
         competitor_name := p_handles[i];
       end if;
       competitor_id := v_competitor;
+      -- A locked clue takes no guess: refused before anything is counted or written.
+      if (h.unlock_after_clues is not null or h.unlock_after_finds is not null or h.unlock_after_minutes is not null)
+         and not clue_unlocked(v_hunt, v_competitor, now_at, h.starts_at, h.first_live_at,
+                               h.unlock_after_clues, h.unlock_after_finds, h.unlock_after_minutes) then
+        refused := 'clue_locked';
+        exit answer;
+      end if;
       correct := exists(select 1 from clue_answers a where a.clue_id = v_clue and a.key_id = p_key_id
                           and a.norm_version = p_norm_version and a.answer_hash = v_guess);
       -- The guess before the find, in this order: under READ COMMITTED each statement sees a newer

@@ -51,7 +51,7 @@ export interface BatchOptions {
 // PostgreSQL's CPU larger, with the same latency.
 export const DEFAULT_BATCHES: BatchOptions = { maxBatch: 64, maxInFlight: 2 };
 
-type Refusal = 'hunt' | 'clue' | 'not_live' | 'team_required' | 'per_minute' | 'backoff';
+type Refusal = 'hunt' | 'clue' | 'not_live' | 'team_required' | 'clue_locked' | 'per_minute' | 'backoff';
 
 interface Row {
   ord: number;
@@ -243,6 +243,7 @@ export class AnswerWriter {
       case 'clue': return notFound('clue');
       case 'not_live': return new ApiError(409, 'hunt_not_live', 'the hunt is not accepting answers now');
       case 'team_required': return new ApiError(409, 'team_required', 'this is a team hunt: create or join a team first');
+      case 'clue_locked': return new ApiError(409, 'clue_locked', 'this clue is locked: its unlock conditions do not hold yet');
       case 'per_minute': return rateLimited(row.wait_seconds ?? 60, `at most ${this.limits.maxPerMinute} new guesses per minute`);
       case 'backoff': return rateLimited(row.wait_seconds ?? 1, 'too many wrong guesses for this clue; wait before guessing again');
       case null: break;

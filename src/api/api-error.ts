@@ -8,7 +8,8 @@ import {
 export type ErrorCode =
   | 'invalid_body' | 'invalid_query' | 'unauthorized' | 'not_found' | 'handle_taken' | 'slug_taken'
   | 'hunt_not_live' | 'invalid_transition' | 'rate_limited' | 'unavailable' | 'internal'
-  | 'not_team_hunt' | 'team_name_taken' | 'already_in_team' | 'team_full' | 'team_required';
+  | 'not_team_hunt' | 'team_name_taken' | 'already_in_team' | 'team_full' | 'team_required'
+  | 'clue_locked' | 'already_found' | 'hint_locked';
 
 export class ApiError extends Error {
   readonly status: number;

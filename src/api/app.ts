@@ -13,12 +13,13 @@ import { ApiError, httpErrorOf, notFound, sendError, unauthorized } from './api-
 import type { AnswerWriter } from './answer-submission.ts';
 import { addressKey, countInMinute } from './rate-window.ts';
 import type { ApiMetrics } from './api-metrics.ts';
+import { takeHint } from './hints.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
 import { claimTransferCode, createTransferCode } from './player-transfer.ts';
 import {
   SLUG, claimTransferCodeBody, createHuntBody, createTeamBody, createTransferCodeBody, joinTeamBody, parseBody, patchHuntBody,
-  refreshBody, registerPlayerBody, submitAnswerBody,
+  refreshBody, registerPlayerBody, submitAnswerBody, takeHintBody,
 } from './request-schemas.ts';
 import { createTeam, joinTeam, leaveTeam, removeMember } from './teams.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
@@ -48,7 +49,7 @@ export interface AppContext {
 // Bodies are read per route, with its own limit, once the route knows its caller: a request
 // refused before (a wrong token) never has its body read. Each limit stands well above the longest
 // valid body (request-schemas.ts): an answer is at most 1,000 characters, 3 KB in UTF-8.
-const BODY_LIMITS = { answer: 4 * 1024, register: 4 * 1024, transfer: 4 * 1024, team: 4 * 1024, admin: 16 * 1024, createHunt: 1024 * 1024 } as const;
+const BODY_LIMITS = { answer: 4 * 1024, register: 4 * 1024, transfer: 4 * 1024, team: 4 * 1024, hint: 1024, admin: 16 * 1024, createHunt: 1024 * 1024 } as const;
 
 const tooLarge = () => new ApiError(413, 'invalid_body', 'the body is too large');
 
@@ -110,6 +111,7 @@ export function createApp(ctx: AppContext): express.Express {
   const transferBody = jsonBody(BODY_LIMITS.transfer);
   const adminBody = jsonBody(BODY_LIMITS.admin);
   const teamBody = jsonBody(BODY_LIMITS.team);
+  const hintBody = jsonBody(BODY_LIMITS.hint);
   const huntBody = jsonBody(BODY_LIMITS.createHunt);
 
   const privateResponse = (res: Response) => res.set('cache-control', 'private, no-store');
@@ -220,6 +222,18 @@ export function createApp(ctx: AppContext): express.Express {
       if (err instanceof ApiError && err.status < 500) ctx.metrics.answer(err.status === 429 ? 'rate_limited' : 'rejected');
       throw err;
     }
+  });
+
+  // Taking a hint (hints.ts): no input beyond the path (no body, or {}); n is 1-based.
+  app.post('/v1/hunts/:slug/clues/:clueId/hints/:n', async (req, res) => {
+    const player = await requirePlayer(req);
+    parseBody(takeHintBody, (await hintBody(req, res)) ?? {});
+    // Any positive integer (one past a clue's hints is a 404, however large).
+    const n = param(req, 'n');
+    if (!/^[0-9]+$/.test(n) || /^0+$/.test(n)) throw new ApiError(400, 'invalid_query', 'n must be a positive integer (hints are numbered from 1)');
+    const clueId = requireUuid(param(req, 'clueId'), 'clueId');
+    const slug = slugParam(req);
+    privateResponse(res).json(await takeHint(ctx.pool, { slug, clueId, n: Number(n), playerId: player.id, handle: player.handle }));
   });
 
   const admin = express.Router();

@@ -33,6 +33,45 @@ function checkWindow(startsAt: Date | null, endsAt: Date | null): void {
   }
 }
 
+/**
+ * Each clue's afterClues positions (1-based, deduplicated), checked: every one names another clue
+ * of the hunt, and no clue waits on itself through others (which would lock them for ever).
+ * 400 invalid_body naming the clue otherwise.
+ */
+export function unlockPositions(afterClues: number[][]): number[][] {
+  const count = afterClues.length;
+  const resolved = afterClues.map((positions, i) => {
+    const own = i + 1;
+    for (const position of positions) {
+      if (position > count) {
+        throw new ApiError(400, 'invalid_body',
+          `clues.${i}.unlock.afterClues: clue ${own} waits for clue ${position}, but the hunt has ${count} clue${count === 1 ? '' : 's'} (positions are 1-based)`);
+      }
+      if (position === own) throw new ApiError(400, 'invalid_body', `clues.${i}.unlock.afterClues: clue ${own} waits for itself`);
+    }
+    return [...new Set(positions)];
+  });
+  // Depth-first search for a cycle; the path on the stack names it.
+  const state = new Array<'visiting' | 'done' | undefined>(count + 1);
+  const path: number[] = [];
+  const visit = (position: number): void => {
+    if (state[position] === 'done') return;
+    if (state[position] === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(position)), position];
+      throw new ApiError(400, 'invalid_body',
+        `clues.${position - 1}.unlock.afterClues: clue ${position} can never unlock, its rule is part of a cycle: `
+        + `clue ${cycle[0]} waits for ${cycle.slice(1).map((p) => `clue ${p}`).join(', which waits for ')}`);
+    }
+    state[position] = 'visiting';
+    path.push(position);
+    for (const next of resolved[position - 1]!) visit(next);
+    path.pop();
+    state[position] = 'done';
+  };
+  for (let position = 1; position <= count; position++) visit(position);
+  return resolved;
+}
+
 export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.output<typeof createHuntBody>) {
   checkWindow(body.startsAt ?? null, body.endsAt ?? null);
   const mode = body.mode ?? 'solo';
@@ -52,6 +91,7 @@ export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.outpu
     }
     return { ...clue, position: i + 1, hashes: [...hashes.values()] };
   });
+  const afterClues = unlockPositions(body.clues.map((clue) => clue.unlock?.afterClues ?? []));
 
   // A taken slug fails the insert with hunts_slug_key: 409 slug_taken (api-error.ts).
   return withTransaction(pool, async (tx) => {
@@ -72,6 +112,33 @@ export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.outpu
         `insert into clue_answers (clue_id, key_id, norm_version, answer_hash)
          select c, $2, $3, h from unnest($1::uuid[], $4::bytea[]) as x(c, h)`,
         [answerRows.map((r) => r.clueId), hasher.keyId, NORMALIZATION_VERSION, answerRows.map((r) => r.hash)]);
+    }
+    // Unlock rules, for the clues that have any (positions resolved to the ids just created), and
+    // hints: one statement each.
+    const ruled = clues.flatMap((clue, i) => {
+      const unlock = clue.unlock ?? {};
+      const after = afterClues[i]!;
+      if (after.length === 0 && unlock.afterFinds === undefined && unlock.afterMinutes === undefined) return [];
+      return [{
+        id: created[i]!.id,
+        after_clues: after.length > 0 ? after.map((position) => created[position - 1]!.id) : null,
+        after_finds: unlock.afterFinds ?? null,
+        after_minutes: unlock.afterMinutes ?? null,
+      }];
+    });
+    if (ruled.length > 0) {
+      await tx.query(
+        `update clues c set unlock_after_clues = r.after_clues, unlock_after_finds = r.after_finds, unlock_after_minutes = r.after_minutes
+           from jsonb_to_recordset($1::jsonb) as r(id uuid, after_clues uuid[], after_finds integer, after_minutes integer)
+          where c.id = r.id`,
+        [JSON.stringify(ruled)]);
+    }
+    const hints = clues.flatMap((clue, i) => (clue.hints ?? []).map((hint, j) => ({ clueId: created[i]!.id, n: j + 1, ...hint })));
+    if (hints.length > 0) {
+      await tx.query(
+        `insert into clue_hints (clue_id, n, text, cost)
+         select c, n, t, k from unnest($1::uuid[], $2::int[], $3::text[], $4::int[]) as x(c, n, t, k)`,
+        [hints.map((h) => h.clueId), hints.map((h) => h.n), hints.map((h) => h.text), hints.map((h) => h.cost)]);
     }
     if (hunt.status !== 'draft') await markHuntDirty(tx, hunt.id);
     return { slug: body.slug, clues: created.map((c) => ({ id: c.id, position: c.position })) };

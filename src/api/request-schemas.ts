@@ -28,9 +28,28 @@ export const submitAnswerBody = z.strictObject({
   answer: text().min(1).max(1000),
 });
 
+/** Taking a hint takes no input: no body, or an empty object. */
+export const takeHintBody = z.strictObject({});
+
 export const huntStatus = z.enum(['draft', 'live', 'ended']);
 
 export const huntMode = z.enum(['solo', 'team']);
+
+// A clue's unlock conditions, all of which must hold: these clues (1-based positions in the hunt's
+// `clues`) found, this many finds, this many minutes after the start. Positions are checked against
+// the hunt (range, self, cycles) by hunt-admin.ts. Bounded by PostgreSQL's integer.
+const positiveInt = () => z.number().int().min(1).max(2_147_483_647);
+const unlockRule = z.strictObject({
+  afterClues: z.array(positiveInt()).max(500).optional(),
+  afterFinds: positiveInt().optional(),
+  afterMinutes: positiveInt().optional(),
+});
+
+// A hint, sold for `cost` points; its position in `hints` is its number (1-based).
+const hint = z.strictObject({
+  text: text().min(1).max(2000),
+  cost: z.number().int().min(0).max(10_000),
+});
 
 export const createHuntBody = z.strictObject({
   slug: z.string().regex(SLUG, 'slug must match ^[a-z0-9][a-z0-9-]{1,63}$'),
@@ -46,6 +65,8 @@ export const createHuntBody = z.strictObject({
     body: text().max(10_000),
     points: z.number().int().min(1).max(1_000_000),
     answers: z.array(text().min(1).max(1000)).min(1).max(50),
+    unlock: unlockRule.optional(),
+    hints: z.array(hint).max(10).optional(),
   })).max(500),
 });
 

@@ -4,12 +4,19 @@ import { ADMIN_TOKEN } from './engine.ts';
 import type { Client } from './client.ts';
 import type { Queryable } from '../../src/core/db.ts';
 
-export interface ClueSpec { title?: string; body?: string; points?: number; answers: string[] }
+export interface ClueSpec {
+  title?: string; body?: string; points?: number; answers: string[];
+  unlock?: { afterClues?: number[]; afterFinds?: number; afterMinutes?: number };
+  hints?: { text: string; cost: number }[];
+}
 
 export async function createHunt(client: Client, slug: string, clues: ClueSpec[], extra: Record<string, unknown> = {}) {
   const res = await client.post('/v1/admin/hunts', {
     slug, title: `Hunt ${slug}`, status: 'live',
-    clues: clues.map((c, i) => ({ title: c.title ?? `Clue ${i + 1}`, body: c.body ?? `Body ${i + 1}`, points: c.points ?? 10, answers: c.answers })),
+    clues: clues.map((c, i) => ({
+      title: c.title ?? `Clue ${i + 1}`, body: c.body ?? `Body ${i + 1}`, points: c.points ?? 10, answers: c.answers,
+      ...(c.unlock === undefined ? {} : { unlock: c.unlock }), ...(c.hints === undefined ? {} : { hints: c.hints }),
+    })),
     ...extra,
   }, { token: ADMIN_TOKEN });
   expect(res.status, res.text).to.equal(201);
