@@ -40,3 +40,9 @@ create index hints_taken_hunt on hints_taken (hunt_id, competitor_id);
 
 -- Clues that open on time: the worker's sweep looks for those whose time came since its last look.
 create index clues_timed on clues (hunt_id) where unlock_after_minutes is not null;
+
+-- Private documents behind GET /v1/me/hunts/:slug, never served on a public route: a hunt's clue
+-- book (every clue's text, rule and hints) and a competitor's own state (hints held, points, a
+-- team's join code).
+alter table snapshot_documents drop constraint snapshot_documents_kind_check;
+alter table snapshot_documents add check (kind in ('hunts', 'hunt', 'leaderboard', 'leaderboard_page', 'progress', 'team', 'book', 'own'));

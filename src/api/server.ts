@@ -229,6 +229,7 @@ function routeOf(req: http.IncomingMessage): string {
   if (path === '/v1/me/transfer-codes' || path === '/v1/players/claim') return path;
   if (/^\/v1\/hunts\/[^/]+\/clues\/[^/]+\/answers$/.test(path)) return '/v1/hunts/:slug/clues/:clueId/answers';
   if (/^\/v1\/hunts\/[^/]+\/clues\/[^/]+\/hints\/[^/]+$/.test(path)) return '/v1/hunts/:slug/clues/:clueId/hints/:n';
+  if (/^\/v1\/me\/hunts\/[^/]+$/.test(path)) return '/v1/me/hunts/:slug';
   const teams = /^\/v1\/hunts\/[^/]+\/teams(\/join|\/leave)?$/.exec(path);
   if (teams) return `/v1/hunts/:slug/teams${teams[1] ?? ''}`;
   if (/^\/v1\/admin\/hunts\/[^/]+\/teams\/[^/]+\/members\/[^/]+$/.test(path)) return '/v1/admin/hunts/:slug/teams/:teamId/members/:playerId';

@@ -166,7 +166,8 @@ export class SnapshotStore {
         // and 100,000 of them read only to be dropped would set the process's resident size.
         const result = await this.pool.query<DocumentRow & { omitted: boolean }>({ name: 'load-documents', text:
           `select doc_key, kind, version, generated_at, published_seq,
-                  case when $4 or kind <> 'progress' then body end as body, not $4 and kind = 'progress' as omitted
+                  case when $4 or kind not in ('progress', 'own') then body end as body,
+                  not $4 and kind in ('progress', 'own') as omitted
              from snapshot_documents
             where format_version = $1 and published_seq > $2
               and published_seq <= coalesce((select published_seq from snapshot_documents
@@ -198,6 +199,11 @@ export class SnapshotStore {
   }
 
   private install(row: DocumentRow, boards: Set<string>): void {
+    // A competitor's private state is held like progress: for those who read it.
+    if (row.kind === 'own') {
+      this.progress.published(row);
+      return;
+    }
     if (row.kind === 'progress') {
       // Finds heard of before their publish are shown until a publish includes them.
       const waiting = this.unpublished.get(row.doc_key);

@@ -12,7 +12,10 @@ export const FORMAT_VERSION = 3;
 /** Default page size of the leaderboard; the worker stores the standings in pages of this size. */
 export const LEADERBOARD_PAGE_SIZE = 50;
 
-export type DocumentKind = 'hunts' | 'hunt' | 'leaderboard' | 'leaderboard_page' | 'progress' | 'team';
+export type DocumentKind = 'hunts' | 'hunt' | 'leaderboard' | 'leaderboard_page' | 'progress' | 'team' | 'book' | 'own';
+
+/** Kinds never served on a public route: only assembled into a player's own view. */
+export const PRIVATE_KINDS: readonly DocumentKind[] = ['book', 'own'];
 
 /** Who competes: players on their own (solo), or teams of players (team). */
 export type HuntMode = 'solo' | 'team';
@@ -101,6 +104,17 @@ export interface TeamContent {
   points: number; cluesFound: number; finds: TeamFind[];
 }
 
+/** A clue's unlock conditions (clue ids, not positions), or null for none. */
+export interface UnlockRule { afterClues: string[]; afterFinds: number | null; afterMinutes: number | null }
+export interface BookClue {
+  id: string; position: number; title: string; body: string; points: number;
+  unlock: UnlockRule | null; hints: { n: number; cost: number; text: string }[];
+}
+/** A hunt's clue book (private): every clue as its organiser wrote it; time rules count from unlockFrom. */
+export interface ClueBook { unlockFrom: Timestamp | null; clues: BookClue[] }
+/** A competitor's own state (private): hints held [[clueId, n]], ledger points, a team's join code. */
+export interface OwnContent { points: number; hints: [string, number][]; joinCode: string | null }
+
 export const docKeys = {
   huntsIndex: () => 'hunts',
   hunt: (slug: string) => `hunt:${slug}`,
@@ -108,6 +122,8 @@ export const docKeys = {
   leaderboardPage: (slug: string, page: number) => `leaderboard:${slug}:page:${page}`,
   progress: (slug: string, playerId: string) => `progress:${slug}:${playerId}`,
   team: (slug: string, teamId: string) => `team:${slug}:${teamId}`,
+  book: (slug: string) => `book:${slug}`,
+  own: (slug: string, competitorId: string) => `own:${slug}:${competitorId}`,
 };
 
 /** The serialized document: its content with the stamp appended, keys in a fixed order. */

@@ -4,9 +4,9 @@
 import {
   LEADERBOARD_PAGE_SIZE, docKeys, toTimestamp,
   type ClueView, type DocumentKind, type FirstFinder, type HuntDetailContent, type HuntMode, type HuntsIndexContent,
-  type LeaderboardEntry, type LeaderboardHead, type ProgressContent, type TeamContent,
+  type BookClue, type ClueBook, type LeaderboardEntry, type LeaderboardHead, type OwnContent, type ProgressContent, type TeamContent,
 } from '../core/documents.ts';
-import type { CompetitorFindsRow, HuntRow, HuntRows } from './read-model-rows.ts';
+import type { BookClueRow, CompetitorFindsRow, HuntRow, HuntRows, OwnRow } from './read-model-rows.ts';
 
 export interface DocumentDraft {
   key: string;
@@ -22,7 +22,11 @@ export interface HuntDocuments {
   detail: DocumentDraft & { content: HuntDetailContent };
   /** The full path drafts every page; the incremental path only the pages whose entries moved. */
   board: BoardDrafts;
-  /** The full path drafts every competitor's progress; the incremental path only the changed ones. */
+  /**
+   * Per-competitor documents (a player's progress or a team's, and private state for the own view)
+   * and, on the full path, the clue book: the full path drafts them all, the incremental path only
+   * the changed competitors'.
+   */
   progress: DocumentDraft[];
   /** The ranked standings the board was cut from (the next incremental refresh starts from them). */
   entries: LeaderboardEntry[];
@@ -98,8 +102,8 @@ export function membersOf(row: CompetitorFindsRow): { playerId: string; handle: 
 export function competitorDraft(
   slug: string, mode: HuntMode, row: CompetitorFindsRow, own: FindTuple[], rankedPoints: number | undefined,
 ): DocumentDraft {
-  // Not ranked yet (a find already on the way to the board, or none): their own points.
-  const points = rankedPoints ?? own.reduce((sum, [, , p]) => sum + p, 0);
+  // Not ranked (a find already on the way to the board, none yet, or hidden): their ledger's points.
+  const points = rankedPoints ?? row.points ?? own.reduce((sum, [, , p]) => sum + p, 0);
   if (mode === 'team') {
     const content: TeamContent = {
       teamId: row.competitor_id, name: row.name, members: membersOf(row), points, cluesFound: own.length,
@@ -115,6 +119,29 @@ export function competitorDraft(
     finds: own.map(([clueId, foundAtMs, p]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points: p })),
   };
   return { key: docKeys.progress(slug, row.competitor_id), kind: 'progress', content };
+}
+
+/** A hunt's private clue book: what a competitor's own view is assembled from (full path only). */
+export function bookDraft(hunt: HuntRow, rows: BookClueRow[]): DocumentDraft {
+  const clues: BookClue[] = rows.map((c) => ({
+    id: c.id, position: c.position, title: c.title, body: c.body, points: c.points,
+    unlock: c.unlock_after_clues || c.unlock_after_finds || c.unlock_after_minutes
+      ? { afterClues: c.unlock_after_clues ?? [], afterFinds: c.unlock_after_finds, afterMinutes: c.unlock_after_minutes }
+      : null,
+    hints: c.hints ? (JSON.parse(c.hints) as [number, number, string][]).map(([n, cost, text]) => ({ n, cost, text })) : [],
+  }));
+  const content: ClueBook = { unlockFrom: toTimestamp(hunt.unlock_from), clues };
+  return { key: docKeys.book(hunt.slug), kind: 'book', content };
+}
+
+/** A competitor's private state: every team's, and a player's once they hold a hint. */
+export function ownDraft(slug: string, row: Pick<OwnRow, 'competitor_id' | 'hints' | 'points' | 'join_code'>): DocumentDraft {
+  const content: OwnContent = {
+    points: row.points ?? 0,
+    hints: row.hints ? JSON.parse(row.hints) as [string, number][] : [],
+    joinCode: row.join_code,
+  };
+  return { key: docKeys.own(slug, row.competitor_id), kind: 'own', content };
 }
 
 /** Every document of a hunt from its rows (the full path; the ranking comes from SQL). */
@@ -141,7 +168,11 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
   return {
     detail: detailDraft(hunt, { clueCount: summary.clue_count, playerCount: summary.player_count, findCount: summary.find_count }, clueViews),
     board: boardDrafts(hunt.slug, entries),
-    progress: finds.map((row) => competitorDraft(hunt.slug, hunt.mode, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.competitor_id))),
+    progress: [
+      ...finds.map((row) => competitorDraft(hunt.slug, hunt.mode, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.competitor_id))),
+      bookDraft(hunt, rows.book),
+      ...rows.own.map((row) => ownDraft(hunt.slug, row)),
+    ],
     entries,
     withdrawn: rows.hidden.map((id) => (hunt.mode === 'team' ? docKeys.team(hunt.slug, id) : docKeys.progress(hunt.slug, id))),
   };

@@ -8,7 +8,7 @@ import {
   LEADERBOARD_PAGE_SIZE, competitorOf, type ClueView, type FirstFinder, type HuntDetailContent, type LeaderboardEntry,
 } from '../core/documents.ts';
 import {
-  boardDrafts, competitorDraft, detailDraft, entryOf, firstFinderOf, membersOf,
+  boardDrafts, competitorDraft, detailDraft, entryOf, firstFinderOf, membersOf, ownDraft,
   type BoardDrafts, type FindTuple, type HuntDocuments,
 } from './document-builder.ts';
 import type { ChangedCompetitorRow, HuntRow, ChangeRow } from './read-model-rows.ts';
@@ -61,9 +61,11 @@ export function applyChanges(
     board: changedPages(boardDrafts(hunt.slug, entries), entries, published.entries),
     progress: competitors
       // A hidden competitor's progress stays withdrawn (the full path that hid them withdrew it).
-      // A team has its document from its creation; a player from their first find.
-      .filter((c) => !c.hidden && (hunt.mode === 'team' || finds.get(c.competitor_id)!.length > 0))
-      .map((c) => competitorDraft(hunt.slug, hunt.mode, c, finds.get(c.competitor_id)!, rankedPoints.get(c.competitor_id))),
+      // A team has its document from its creation; a player from their first score event (a find, a hint).
+      .filter((c) => !c.hidden && (hunt.mode === 'team' || c.points !== null))
+      .map((c) => competitorDraft(hunt.slug, hunt.mode, c, finds.get(c.competitor_id)!, rankedPoints.get(c.competitor_id)))
+      // A competitor's private state (own view): a team's always, a player's once they hold a hint.
+      .concat(competitors.filter((c) => hunt.mode === 'team' || c.hints !== null).map((c) => ownDraft(hunt.slug, c))),
     entries,
   };
 }

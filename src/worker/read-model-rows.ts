@@ -18,8 +18,17 @@ export const VIEW_RELATIONS: ReadModelRelations = {
 export interface HuntRow {
   id: string; slug: string; title: string; description: string; status: HuntStatus;
   starts_at: Date | null; ends_at: Date | null; created_at: Date; mode: HuntMode;
+  /** What afterMinutes rules count from: startsAt, else the first move to live. */
+  unlock_from: Date | null;
 }
-const HUNT_COLUMNS = 'id, slug, title, description, status, starts_at, ends_at, created_at, mode';
+const HUNT_COLUMNS = 'id, slug, title, description, status, starts_at, ends_at, created_at, mode, coalesce(starts_at, first_live_at) as unlock_from';
+/** A clue as its organiser wrote it (the private clue book), hints as JSON [[n, cost, text], ...]. */
+export interface BookClueRow {
+  id: string; position: number; title: string; body: string; points: number;
+  unlock_after_clues: string[] | null; unlock_after_finds: number | null; unlock_after_minutes: number | null; hints: string | null;
+}
+/** A competitor's private state: hints held as JSON [[clueId, n], ...], ledger points, a team's join code. */
+export interface OwnRow { competitor_id: string; hints: string | null; points: number | null; join_code: string | null }
 /** A clue of the hunt: title and body null while it is locked for the public. */
 export interface ClueRow {
   id: string; position: number; title: string | null; body: string | null; points: number; locked: boolean;
@@ -33,7 +42,7 @@ export interface StandingRow {
  * One competitor's finds in order, as JSON [[clueId, foundAtEpochMs, points, playerId], ...], and a
  * team's members as JSON [[playerId, handle], ...] in the order they joined (null for a player).
  */
-export interface CompetitorFindsRow { competitor_id: string; name: string; finds: string; members: string | null }
+export interface CompetitorFindsRow { competitor_id: string; name: string; finds: string; members: string | null; points: number | null }
 export interface SummaryRow { clue_count: number; player_count: number; find_count: number }
 
 export interface HuntRows {
@@ -44,6 +53,9 @@ export interface HuntRows {
   finds: CompetitorFindsRow[];
   /** Hidden competitors: their progress is withdrawn, found or not. */
   hidden: string[];
+  book: BookClueRow[];
+  /** Competitors with a private state: every team, and players who took a hint. */
+  own: OwnRow[];
 }
 
 /** What happened to a competitor. */
@@ -54,7 +66,7 @@ export interface ChangeRow { id: string; competitor_id: string; kind: ChangeKind
  * A changed competitor as of the refresh's snapshot: points null without score events, finds '[]'
  * without finds. Its latest find's time is the last of its finds.
  */
-export interface ChangedCompetitorRow extends CompetitorFindsRow {
+export interface ChangedCompetitorRow extends CompetitorFindsRow, Omit<OwnRow, 'competitor_id' | 'points'> {
   hidden: boolean; points: number | null; finds: string;
 }
 
@@ -65,6 +77,11 @@ export interface ChangedCompetitorRow extends CompetitorFindsRow {
 export const CLUE_LOCKED = `(c.unlock_after_clues is not null or c.unlock_after_finds is not null
     or (c.unlock_after_minutes is not null and (coalesce(h.starts_at, h.first_live_at) is null
         or now() < coalesce(h.starts_at, h.first_live_at) + c.unlock_after_minutes * interval '1 minute')))`;
+
+// A competitor's private state on both paths: the hints it holds and a team's join code.
+const HINTS_JSON = (hunt: string, id: string) => `(select json_agg(json_build_array(ht.clue_id, ht.n) order by ht.clue_id, ht.n)::text
+       from hints_taken ht where ht.hunt_id = ${hunt} and ht.competitor_id = ${id})`;
+const JOIN_CODE = (id: string) => `(select t.join_code from teams t where t.id = ${id})`;
 
 // One expression for a competitor's finds on both paths, so their progress documents are the same bytes.
 const FINDS_JSON = `json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8, f.points, f.player_id)
@@ -100,22 +117,37 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
   // full path's publish turns documents it no longer writes into tombstones).
   // Aggregated per competitor in the database: a thousand small JSON arrays cross the wire and parse
   // much faster than ten thousand rows with a timestamp each.
-  // Players with finds; in a team hunt every team, found anything or not (each has a document).
+  // Players with a score event (a find, or a hint paid for); in a team hunt every team, found
+  // anything or not (each has a document).
   const finds = await many<CompetitorFindsRow>(db,
     `select c.competitor_id, c.name, coalesce(g.finds, '[]') as finds,
-            case when $2 = 'team' then ${MEMBERS_JSON('$1', 'c.competitor_id')} end as members
+            case when $2 = 'team' then ${MEMBERS_JSON('$1', 'c.competitor_id')} end as members, t.points
        from competitors c
        left join (select f.competitor_id, ${FINDS_JSON} as finds
                     from finds f join clues cl on cl.id = f.clue_id
                    where f.hunt_id = $1
                    group by f.competitor_id) g on g.competitor_id = c.competitor_id
-      where c.hunt_id = $1 and not c.hidden and (g.finds is not null or $2 = 'team')
+       left join lateral (select sum(e.points)::integer as points
+                            from score_events e where e.hunt_id = $1 and e.competitor_id = c.competitor_id) t on true
+      where c.hunt_id = $1 and not c.hidden and (g.finds is not null or t.points is not null or $2 = 'team')
       order by c.competitor_id`, [hunt.id, hunt.mode]);
   const hidden = await many<{ competitor_id: string }>(db,
     'select competitor_id from competitors where hunt_id = $1 and hidden', [hunt.id]);
+  const book = await many<BookClueRow>(db,
+    `select c.id, c.position, c.title, c.body, c.points, c.unlock_after_clues, c.unlock_after_finds, c.unlock_after_minutes,
+            (select json_agg(json_build_array(h.n, h.cost, h.text) order by h.n)::text from clue_hints h where h.clue_id = c.id) as hints
+       from clues c where c.hunt_id = $1 order by c.position`, [hunt.id]);
+  // Hidden competitors too: their own view keeps working.
+  const own = await many<OwnRow>(db,
+    `select c.competitor_id, ${HINTS_JSON('$1', 'c.competitor_id')} as hints, ${JOIN_CODE('c.competitor_id')} as join_code,
+            (select sum(e.points)::integer from score_events e where e.hunt_id = $1 and e.competitor_id = c.competitor_id) as points
+       from competitors c
+      where c.hunt_id = $1
+        and ($2 = 'team' or exists (select 1 from hints_taken ht where ht.hunt_id = $1 and ht.competitor_id = c.competitor_id))
+      order by c.competitor_id`, [hunt.id, hunt.mode]);
   return {
     hunt, clues, summary: summary ?? { clue_count: clues.length, player_count: 0, find_count: 0 }, standings, finds,
-    hidden: hidden.map((h) => h.competitor_id),
+    hidden: hidden.map((h) => h.competitor_id), book, own,
   };
 }
 
@@ -133,7 +165,8 @@ export function changedCompetitorsSql(hunt: string, ids: string): string {
             coalesce((select ${FINDS_JSON}
                         from finds f join clues cl on cl.id = f.clue_id
                        where f.hunt_id = ${hunt} and f.competitor_id = c.competitor_id), '[]') as finds,
-            ${MEMBERS_JSON(hunt, 'c.competitor_id')} as members
+            ${MEMBERS_JSON(hunt, 'c.competitor_id')} as members,
+            ${HINTS_JSON(hunt, 'c.competitor_id')} as hints, ${JOIN_CODE('c.competitor_id')} as join_code
        from competitors c
        left join lateral (select sum(e.points)::integer as points
                             from score_events e where e.hunt_id = ${hunt} and e.competitor_id = c.competitor_id) t on true
@@ -211,15 +244,16 @@ const INCREMENTAL_READS = {
   incr_competitors: ['uuid', changedCompetitorsSql('$1', 'select distinct competitor_id from read_model_changes where hunt_id = $1')],
   incr_visible: ['uuid', VISIBLE_PLAYERS_SQL],
   // The detail and head ($2, $3), the pages up to what the changed competitors could fill ($4 the page
-  // key prefix, $5 the published total) and the changed competitors' documents ($6 and $8 the key
-  // prefixes of a player's progress and of a team's), as one array: index lookups (an OR of
-  // IN-subqueries would scan the table).
-  incr_existing: ['uuid, text, text, text, integer, text, smallint, text', `select doc_key, kind, version, content_hash, body is not null as alive
+  // key prefix, $5 the published total) and the changed competitors' documents ($6, $8 and $9 the
+  // key prefixes of a player's progress, a team's, and their private state), as one array: index
+  // lookups (an OR of IN-subqueries would scan the table).
+  incr_existing: ['uuid, text, text, text, integer, text, smallint, text, text', `select doc_key, kind, version, content_hash, body is not null as alive
       from snapshot_documents
      where format_version = $7 and doc_key = any(array[$2, $3]
         || array(select $4 || n from generate_series(0, ($5 + (select count(distinct competitor_id) from read_model_changes where hunt_id = $1)) / ${LEADERBOARD_PAGE_SIZE}) n)
         || array(select distinct $6 || competitor_id from read_model_changes where hunt_id = $1)
-        || array(select distinct $8 || competitor_id from read_model_changes where hunt_id = $1))`],
+        || array(select distinct $8 || competitor_id from read_model_changes where hunt_id = $1)
+        || array(select distinct $9 || competitor_id from read_model_changes where hunt_id = $1))`],
 } as const;
 const PREPARED = Symbol('incremental reads prepared');
 
@@ -249,7 +283,7 @@ export async function loadIncrementalInputs(db: Client, targets: IncrementalTarg
       `execute incr_competitors(${id})`,
       `execute incr_visible(${id})`,
       `execute incr_existing(${id}, ${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}, ` +
-        `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION}, ${text(docKeys.team(slug, ''))})`,
+        `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION}, ${text(docKeys.team(slug, ''))}, ${text(docKeys.own(slug, ''))})`,
     ];
   });
   const reads = perHunt[0]!.length;
