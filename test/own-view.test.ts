@@ -53,10 +53,9 @@ describe('own view', function () {
     const etag = first.headers.get('etag')!;
     expect((await me('own-solo', player.token, { 'if-none-match': etag, 'cache-control': 'no-cache' })).status).to.equal(304);
     expect((await hint('own-solo', hunt.clues[0]!.id, 1, player.token)).body).to.deep.include({ n: 1, text: 'look up', cost: 3, points: -3 });
-    const hinted = await eventually(async () => {
-      const res = await me('own-solo', player.token);
-      return res.body.points === -3 ? res : undefined;
-    }, 'the hint in the own view');
+    // Read-your-writes: shown at once, before the worker republishes.
+    const hinted = await me('own-solo', player.token);
+    expect(hinted.body.points).to.equal(-3);
     expect(hinted.body.clues[0].hints).to.deep.equal([{ n: 1, cost: 3, text: 'look up' }, { n: 2, cost: 4, text: null }]);
     expect(hinted.headers.get('etag')).to.not.equal(etag);
 
@@ -83,13 +82,17 @@ describe('own view', function () {
     const ann = await registerPlayer(client, 'own_ann');
     const bob = await registerPlayer(client, 'own_bob');
     const loner = await registerPlayer(client, 'own_loner');
+    await eventually(async () => ((await me('own-team', loner.token)).status === 200 ? true : undefined), 'the hunt published');
     const team = await client.post('/v1/hunts/own-team/teams', { name: 'Harbour' }, { token: ann.token });
     await client.post('/v1/hunts/own-team/teams/join', { joinCode: team.body.joinCode }, { token: bob.token });
     expect((await hint('own-team', hunt.clues[0]!.id, 1, bob.token)).status).to.equal(200);
     await answer(client, 'own-team', hunt.clues[0]!.id, ann.token, 'dock');
+    // Read-your-writes for the whole team: Ann's find and Bob's hint, at once in Bob's view.
+    const atOnce = (await me('own-team', bob.token)).body;
+    expect([atOnce.cluesFound, atOnce.points, atOnce.clues[0].state, atOnce.clues[0].hints[0].text]).to.deep.equal([1, 8, 'found', 'boats']);
     const view = await eventually(async () => {
       const res = await me('own-team', bob.token);
-      return res.body?.competitor && res.body.cluesFound === 1 && res.body.points === 8 ? res.body : undefined;
+      return res.body?.competitor?.joinCode && res.body.cluesFound === 1 && res.body.points === 8 ? res.body : undefined;
     }, 'the team view');
     expect(view.mode).to.equal('team');
     expect(view.competitor).to.deep.equal({ type: 'team', id: team.body.id, name: 'Harbour', joinCode: team.body.joinCode });

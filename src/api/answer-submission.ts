@@ -250,17 +250,10 @@ export class AnswerWriter {
     }
     const result: AnswerResult = { correct: row.correct, alreadyFound: row.already_found, points: row.points };
     const huntId = row.hunt_id!;
-    // A team's find is published with the team's document; read-your-writes of a player's own
-    // progress applies to solo hunts.
-    if (row.found_at && row.competitor_id !== input.playerId) return { result, change: { huntId } };
     if (row.found_at) {
-      return {
-        result,
-        change: {
-          huntId,
-          find: { hunt: input.slug, playerId: input.playerId, handle: input.handle, clueId: input.clueId, foundAt: row.found_at.getTime(), points: row.points },
-        },
-      };
+      const find = { hunt: input.slug, playerId: input.playerId, handle: input.handle, clueId: input.clueId, foundAt: row.found_at.getTime(), points: row.points };
+      // In a team hunt the find is the team's: shown at once in its members' own views.
+      return { result, change: { huntId, find: row.competitor_id === input.playerId ? find : { ...find, teamId: row.competitor_id! } } };
     }
     return row.joined ? { result, change: { huntId } } : { result };
   }

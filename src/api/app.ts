@@ -21,7 +21,7 @@ import {
   SLUG, claimTransferCodeBody, createHuntBody, createTeamBody, createTransferCodeBody, joinTeamBody, parseBody, patchHuntBody,
   refreshBody, registerPlayerBody, submitAnswerBody, takeHintBody,
 } from './request-schemas.ts';
-import { createTeam, joinTeam, leaveTeam, removeMember } from './teams.ts';
+import { createTeam, joinTeam, leaveTeam, removeMember, type MemberNotice } from './teams.ts';
 import { ownView } from './own-view.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
@@ -204,19 +204,20 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   // Teams of a team hunt (teams.ts). The body is read once the player is known.
+  const showMember = (member: MemberNotice) => ctx.store.showMember(member);
   app.post('/v1/hunts/:slug/teams', async (req, res) => {
     const player = await requirePlayer(req);
     const input = parseBody(createTeamBody, await teamBody(req, res));
-    privateResponse(res).status(201).json(await createTeam(ctx.pool, slugParam(req), player.id, input.name));
+    privateResponse(res).status(201).json(await createTeam(ctx.pool, slugParam(req), player.id, input.name, showMember));
   });
   app.post('/v1/hunts/:slug/teams/join', async (req, res) => {
     const player = await requirePlayer(req);
     const input = parseBody(joinTeamBody, await teamBody(req, res));
-    privateResponse(res).json(await joinTeam(ctx.pool, slugParam(req), player.id, input.joinCode));
+    privateResponse(res).json(await joinTeam(ctx.pool, slugParam(req), player.id, input.joinCode, showMember));
   });
   app.post('/v1/hunts/:slug/teams/leave', async (req, res) => {
     const player = await requirePlayer(req);
-    await leaveTeam(ctx.pool, slugParam(req), player.id);
+    await leaveTeam(ctx.pool, slugParam(req), player.id, showMember);
     privateResponse(res).status(204).end();
   });
 
@@ -247,7 +248,10 @@ export function createApp(ctx: AppContext): express.Express {
     if (!/^[0-9]+$/.test(n) || /^0+$/.test(n)) throw new ApiError(400, 'invalid_query', 'n must be a positive integer (hints are numbered from 1)');
     const clueId = requireUuid(param(req, 'clueId'), 'clueId');
     const slug = slugParam(req);
-    privateResponse(res).json(await takeHint(ctx.pool, { slug, clueId, n: Number(n), playerId: player.id, handle: player.handle }));
+    const { notice, ...taken } = await takeHint(ctx.pool, { slug, clueId, n: Number(n), playerId: player.id, handle: player.handle });
+    // Read-your-writes: this process shows the hint at once; the NOTIFY brings it to the others.
+    if (notice) ctx.store.showHint(notice);
+    privateResponse(res).json(taken);
   });
 
   const admin = express.Router();
@@ -269,7 +273,7 @@ export function createApp(ctx: AppContext): express.Express {
     const teamId = param(req, 'teamId');
     const playerId = param(req, 'playerId');
     if (!UUID.test(teamId) || !UUID.test(playerId)) throw notFound('member');
-    await removeMember(ctx.pool, slugParam(req), teamId.toLowerCase(), playerId.toLowerCase());
+    await removeMember(ctx.pool, slugParam(req), teamId.toLowerCase(), playerId.toLowerCase(), showMember);
     privateResponse(res).status(204).end();
   });
   admin.get('/jobs/:id', async (req, res) => {

@@ -4,6 +4,7 @@
 // commit, announces the hunt so the worker republishes the competitor at once (its sweep finds the
 // change rows anyway). A hint's text is a secret until taken: it is never logged.
 import type { Pool } from '../core/db.ts';
+import type { ChangeNotice } from '../core/channels.ts';
 import { announceChanges } from '../core/dirty.ts';
 import { ApiError, notFound } from './api-error.ts';
 
@@ -18,11 +19,15 @@ export interface HintInput { slug: string; clueId: string; n: number; playerId: 
 
 export interface TakenHint { n: number; text: string; cost: number; points: number }
 
+/** A hint paid for, as announced to every API process (read-your-writes of the own view). */
+export type HintNotice = NonNullable<ChangeNotice['hint']>;
+
 type Refusal = 'hunt' | 'clue' | 'hint' | 'not_live' | 'team_required' | 'clue_locked' | 'already_found' | 'hint_locked';
 
 interface Row {
   refused: Refusal | null;
   hunt_id: string | null;
+  competitor_id: string | null;
   hint_n: number | null;
   hint_text: string | null;
   hint_cost: number | null;
@@ -44,7 +49,7 @@ function refusal(refused: Refusal): ApiError {
 }
 
 /** Takes (or returns again) hint n of a clue; refusals throw ApiErrors. */
-export async function takeHint(pool: Pool, input: HintInput): Promise<TakenHint> {
+export async function takeHint(pool: Pool, input: HintInput): Promise<TakenHint & { notice?: HintNotice }> {
   // n past any clue's hints names no hint (and may not fit an integer).
   if (input.n > MAX_HINTS) throw notFound('hint');
   const { rows: [row] } = await pool.query<Row>({
@@ -55,6 +60,9 @@ export async function takeHint(pool: Pool, input: HintInput): Promise<TakenHint>
   });
   if (!row) throw new Error('take_hint returned no row');
   if (row.refused) throw refusal(row.refused);
-  if (row.changed) await announceChanges(pool, [{ huntId: row.hunt_id! }]).catch(() => undefined);
-  return { n: row.hint_n!, text: row.hint_text!, cost: row.hint_cost!, points: row.points! };
+  const taken = { n: row.hint_n!, text: row.hint_text!, cost: row.hint_cost!, points: row.points! };
+  if (!row.changed) return taken;
+  const notice: HintNotice = { hunt: input.slug, competitorId: row.competitor_id!, clueId: input.clueId, n: taken.n, cost: taken.cost };
+  await announceChanges(pool, [{ huntId: row.hunt_id!, hint: notice }]).catch(() => undefined);
+  return { ...taken, notice };
 }

@@ -68,13 +68,15 @@ export async function ownView(store: SnapshotStore, player: Player, slug: string
   let hints = new Set<string>();
   if (competitorId !== undefined) {
     const own = await held(store, docKeys.own(slug, competitorId)) as OwnContent | undefined;
-    let name = player.handle;
+    // A team not yet published (just created) is named from the membership notice.
+    let name = mode === 'team' ? store.pendingTeamName(slug, player.id) ?? '' : player.handle;
     // The ledger's points as published (the private state's when there is one: it counts hint
     // costs), plus finds heard of since.
     let publicPoints = 0;
     let unpublishedPoints = 0;
+    const publicKey = mode === 'team' ? docKeys.team(slug, competitorId) : docKeys.progress(slug, competitorId);
     if (mode === 'team') {
-      const team = store.documents.get(docKeys.team(slug, competitorId));
+      const team = store.documents.get(publicKey);
       const content = team ? JSON.parse(team.body.toString('utf8')) as TeamContent : undefined;
       if (content) {
         name = content.name;
@@ -82,19 +84,23 @@ export async function ownView(store: SnapshotStore, player: Player, slug: string
         for (const f of content.finds) found.set(f.clueId, f.foundAt);
       }
     } else {
-      const progressKey = docKeys.progress(slug, competitorId);
-      const progress = await held(store, progressKey) as ProgressContent | undefined;
+      const progress = await held(store, publicKey) as ProgressContent | undefined;
       if (progress) publicPoints = progress.points;
       for (const f of progress?.finds ?? []) found.set(f.clueId, f.foundAt);
-      // Read-your-writes: finds this process heard of before their publish.
-      for (const f of store.unpublished.get(progressKey) ?? []) {
-        if (found.has(f.clueId)) continue;
-        found.set(f.clueId, f.foundAt);
-        unpublishedPoints += f.points;
-      }
+    }
+    // Read-your-writes: finds and hints this process heard of before their publish.
+    for (const f of store.unpublished.get(publicKey) ?? []) {
+      if (found.has(f.clueId)) continue;
+      found.set(f.clueId, f.foundAt);
+      unpublishedPoints += f.points;
+    }
+    hints = new Set((own?.hints ?? []).map(([clueId, n]) => `${clueId}:${n}`));
+    for (const h of store.unpublishedHints.get(docKeys.own(slug, competitorId)) ?? []) {
+      if (hints.has(`${h.clueId}:${h.n}`)) continue;
+      hints.add(`${h.clueId}:${h.n}`);
+      unpublishedPoints -= h.cost;
     }
     points = (own ? own.points : publicPoints) + unpublishedPoints;
-    hints = new Set((own?.hints ?? []).map(([clueId, n]) => `${clueId}:${n}`));
     competitor = { type: mode === 'team' ? 'team' : 'player', id: competitorId, name, joinCode: own?.joinCode ?? null };
   }
 

@@ -5,7 +5,7 @@
 // publish, never a mix.
 import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
-import { FORMAT_VERSION, docKeys, type ProgressFind, type TeamContent } from '../core/documents.ts';
+import { FORMAT_VERSION, docKeys, type OwnContent, type ProgressFind, type TeamContent } from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
 import { ProgressCache, findsOf } from './progress-cache.ts';
@@ -38,6 +38,10 @@ export class SnapshotStore {
   readonly boards = new Map<string, ServedBoard>();
   /** By progress document key. */
   readonly unpublished = new Map<string, UnpublishedFind[]>();
+  /** Hints paid for and not yet in a published private state, by its key (own view read-your-writes). */
+  readonly unpublishedHints = new Map<string, { clueId: string; n: number; cost: number; heardAt: number }[]>();
+  /** "slug:playerId" → a membership change heard of and not yet in a published team document. */
+  private readonly pendingMembers = new Map<string, { teamId: string | null; teamName: string | null; heardAt: number }>();
   /** "slug:playerId" → the player's team, from the team documents held. */
   private readonly teamsByMember = new Map<string, string>();
   loaded = false;
@@ -96,23 +100,39 @@ export class SnapshotStore {
       log: opts.log,
       onNotification: (payload) => {
         try {
-          const find = (JSON.parse(payload ?? '') as ChangeNotice).find;
-          if (find) this.showFind(find);
+          const notice = JSON.parse(payload ?? '') as ChangeNotice;
+          if (notice.find) this.showFind(notice.find);
+          if (notice.hint) this.showHint(notice.hint);
+          if (notice.member) this.showMember(notice.member);
         } catch { /* not ours to judge */ }
       },
     });
   }
 
-  /** Shows a committed find in the player's progress until a published document includes it. */
+  /**
+   * Shows a committed find in the player's progress (a team's find: in its own view) until a
+   * published document includes it.
+   */
   showFind(find: NonNullable<ChangeNotice['find']>): void {
-    const key = docKeys.progress(find.hunt, find.playerId);
+    const key = find.teamId ? docKeys.team(find.hunt, find.teamId) : docKeys.progress(find.hunt, find.playerId);
     const foundAt = new Date(find.foundAt).toISOString();
-    const held = this.progress.peek(key);
+    const held = find.teamId ? this.documents.get(key) : this.progress.peek(key);
     if (held?.body && findsOf(held.body.toString('utf8')).has(find.clueId)) return;
     const list = this.unpublished.get(key) ?? [];
     if (list.some((f) => f.clueId === find.clueId)) return;
     list.push({ clueId: find.clueId, foundAt, points: find.points, handle: find.handle, heardAt: Date.now() });
     this.unpublished.set(key, list);
+  }
+
+  /** Shows a hint paid for in its competitor's own view until their published state includes it. */
+  showHint(hint: NonNullable<ChangeNotice['hint']>): void {
+    const key = docKeys.own(hint.hunt, hint.competitorId);
+    const held = this.progress.peek(key);
+    if (held?.body && (JSON.parse(held.body.toString('utf8')) as OwnContent).hints.some(([c, n]) => c === hint.clueId && n === hint.n)) return;
+    const list = this.unpublishedHints.get(key) ?? [];
+    if (list.some((h) => h.clueId === hint.clueId && h.n === hint.n)) return;
+    list.push({ clueId: hint.clueId, n: hint.n, cost: hint.cost, heardAt: Date.now() });
+    this.unpublishedHints.set(key, list);
   }
 
   async start(): Promise<void> {
@@ -201,9 +221,17 @@ export class SnapshotStore {
   private install(row: DocumentRow, boards: Set<string>): void {
     // A competitor's private state is held like progress: for those who read it.
     if (row.kind === 'own') {
-      this.progress.published(row);
+      const waiting = this.unpublishedHints.get(row.doc_key);
+      if (waiting) {
+        const published = row.body === null ? [] : (JSON.parse(row.body) as OwnContent).hints;
+        const rest = waiting.filter((h) => !published.some(([c, n]) => c === h.clueId && n === h.n));
+        if (rest.length > 0) this.unpublishedHints.set(row.doc_key, rest);
+        else this.unpublishedHints.delete(row.doc_key);
+      }
+      this.progress.published(row, waiting !== undefined);
       return;
     }
+    if (row.kind === 'team') this.clearPublishedFinds(row);
     if (row.kind === 'progress') {
       // Finds heard of before their publish are shown until a publish includes them.
       const waiting = this.unpublished.get(row.doc_key);
@@ -224,9 +252,30 @@ export class SnapshotStore {
     else this.documents.set(row.doc_key, servedDocument(row as DocumentRow & { body: string }));
   }
 
+  private clearPublishedFinds(row: DocumentRow): void {
+    const waiting = this.unpublished.get(row.doc_key);
+    if (!waiting) return;
+    const published = row.body === null ? new Set<string>() : findsOf(row.body);
+    const rest = waiting.filter((f) => !published.has(f.clueId));
+    if (rest.length > 0) this.unpublished.set(row.doc_key, rest);
+    else this.unpublished.delete(row.doc_key);
+  }
+
   /** The team of a player in a team hunt, from the team documents held (undefined: in none). */
   teamOf(slug: string, playerId: string): string | undefined {
+    const pending = this.pendingMembers.get(`${slug}:${playerId}`);
+    if (pending) return pending.teamId ?? undefined;
     return this.teamsByMember.get(`${slug}:${playerId}`);
+  }
+
+  /** Shows a membership change at once, until a published team document agrees with it. */
+  showMember(member: NonNullable<ChangeNotice['member']>): void {
+    this.pendingMembers.set(`${member.hunt}:${member.playerId}`, { teamId: member.teamId, teamName: member.teamName, heardAt: Date.now() });
+  }
+
+  /** The name of the team a pending membership change put the player in, if any. */
+  pendingTeamName(slug: string, playerId: string): string | undefined {
+    return this.pendingMembers.get(`${slug}:${playerId}`)?.teamName ?? undefined;
   }
 
   /** Keeps teamsByMember in step with a team document: its old members out, its new ones in. */
@@ -238,6 +287,11 @@ export class SnapshotStore {
       if (this.teamsByMember.get(`${slug}:${m.playerId}`) === teamId) this.teamsByMember.delete(`${slug}:${m.playerId}`);
     }
     if (row.body !== null) for (const m of (JSON.parse(row.body) as TeamContent).members) this.teamsByMember.set(`${slug}:${m.playerId}`, teamId);
+    // Pending changes this document agrees with are published now.
+    for (const [key, pending] of this.pendingMembers) {
+      if (!key.startsWith(`${slug}:`)) continue;
+      if ((this.teamsByMember.get(key) ?? null) === pending.teamId) this.pendingMembers.delete(key);
+    }
   }
 
   /** Rebuilds a board whose head or pages this reload changed. */
@@ -254,6 +308,10 @@ export class SnapshotStore {
     const before = Date.now() - UNPUBLISHED_TTL_MS;
     for (const [key, finds] of this.unpublished) {
       if (finds.every((f) => f.heardAt < before)) this.unpublished.delete(key);
+    }
+    for (const [key, pending] of this.pendingMembers) if (pending.heardAt < before) this.pendingMembers.delete(key);
+    for (const [key, hints] of this.unpublishedHints) {
+      if (hints.every((h) => h.heardAt < before)) this.unpublishedHints.delete(key);
     }
   }
 }

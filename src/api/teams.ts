@@ -4,6 +4,7 @@
 // the team's document, its leaderboard entry (memberCount) and the hunt's playerCount.
 import { randomInt } from 'node:crypto';
 import { maybeOne, withTransaction, type Client, type Pool } from '../core/db.ts';
+import type { ChangeNotice } from '../core/channels.ts';
 import { announceChanges } from '../core/dirty.ts';
 import { ApiError, notFound } from './api-error.ts';
 
@@ -40,7 +41,11 @@ async function refuseIfInTeam(tx: Client, huntId: string, playerId: string): Pro
   if (current) throw new ApiError(409, 'already_in_team', 'you are already in a team of this hunt; leave it first');
 }
 
-export async function createTeam(pool: Pool, slug: string, playerId: string, name: string) {
+/** A membership change as announced to every API process (and shown at once by this one). */
+export type MemberNotice = NonNullable<ChangeNotice['member']>;
+type Show = (member: MemberNotice) => void;
+
+export async function createTeam(pool: Pool, slug: string, playerId: string, name: string, show: Show) {
   const team = await withTransaction(pool, async (tx) => {
     const hunt = await teamHunt(tx, slug);
     await refuseIfInTeam(tx, hunt.id, playerId);
@@ -54,11 +59,11 @@ export async function createTeam(pool: Pool, slug: string, playerId: string, nam
     await membershipChanged(tx, hunt.id, created.id);
     return { huntId: hunt.id, id: created.id, name: created.name, joinCode: created.join_code };
   });
-  await announce(pool, team.huntId);
+  await announce(pool, team.huntId, { hunt: slug, playerId, teamId: team.id, teamName: team.name }, show);
   return { id: team.id, name: team.name, joinCode: team.joinCode };
 }
 
-export async function joinTeam(pool: Pool, slug: string, playerId: string, joinCode: string) {
+export async function joinTeam(pool: Pool, slug: string, playerId: string, joinCode: string, show: Show) {
   const team = await withTransaction(pool, async (tx) => {
     const hunt = await teamHunt(tx, slug);
     // The team's row is locked while its members are counted: two players taking the last seat
@@ -73,12 +78,12 @@ export async function joinTeam(pool: Pool, slug: string, playerId: string, joinC
     await membershipChanged(tx, hunt.id, found.id);
     return { huntId: hunt.id, id: found.id, name: found.name };
   });
-  await announce(pool, team.huntId);
+  await announce(pool, team.huntId, { hunt: slug, playerId, teamId: team.id, teamName: team.name }, show);
   return { id: team.id, name: team.name };
 }
 
 /** The player leaves their team of the hunt (finds already made stay with the team). */
-export async function leaveTeam(pool: Pool, slug: string, playerId: string): Promise<void> {
+export async function leaveTeam(pool: Pool, slug: string, playerId: string, show: Show): Promise<void> {
   const huntId = await withTransaction(pool, async (tx) => {
     const hunt = await teamHunt(tx, slug);
     const left = await maybeOne<{ team_id: string }>(tx,
@@ -87,11 +92,11 @@ export async function leaveTeam(pool: Pool, slug: string, playerId: string): Pro
     await membershipChanged(tx, hunt.id, left.team_id);
     return hunt.id;
   });
-  await announce(pool, huntId);
+  await announce(pool, huntId, { hunt: slug, playerId, teamId: null, teamName: null }, show);
 }
 
 /** An organiser removes a member: 404 for an unknown hunt, team or member. */
-export async function removeMember(pool: Pool, slug: string, teamId: string, playerId: string): Promise<void> {
+export async function removeMember(pool: Pool, slug: string, teamId: string, playerId: string, show: Show): Promise<void> {
   const huntId = await withTransaction(pool, async (tx) => {
     const hunt = await maybeOne<{ id: string }>(tx, 'select id from hunts where slug = $1 for key share', [slug]);
     if (!hunt) throw notFound('hunt');
@@ -101,10 +106,14 @@ export async function removeMember(pool: Pool, slug: string, teamId: string, pla
     await membershipChanged(tx, hunt.id, teamId);
     return hunt.id;
   }, { lockTimeoutMs: 2000 });
-  await announce(pool, huntId);
+  await announce(pool, huntId, { hunt: slug, playerId, teamId: null, teamName: null }, show);
 }
 
-/** After the commit: the worker refreshes at once (its sweep finds the change row anyway). */
-async function announce(pool: Pool, huntId: string): Promise<void> {
-  await announceChanges(pool, [{ huntId }]).catch(() => undefined);
+/**
+ * After the commit: this process shows the membership at once, the others from the NOTIFY, and the
+ * worker refreshes (its sweep finds the change row anyway).
+ */
+async function announce(pool: Pool, huntId: string, member: MemberNotice, show: Show): Promise<void> {
+  show(member);
+  await announceChanges(pool, [{ huntId, member }]).catch(() => undefined);
 }

@@ -8,8 +8,15 @@ export const DIRTY_CHANNEL = 'the_hunt_dirty';
 
 export interface ChangeNotice {
   huntId: string;
-  /** Set when a player found a clue: enough for any API process to show it in their progress. */
-  find?: { hunt: string; playerId: string; handle: string; clueId: string; foundAt: number; points: number };
+  /**
+   * Set when a competitor found a clue: enough for any API process to show it at once in their
+   * progress (a player) or their team's own view (`teamId`: the finder's team in a team hunt).
+   */
+  find?: { hunt: string; playerId: string; handle: string; clueId: string; foundAt: number; points: number; teamId?: string };
+  /** Set when a player joined (teamId) or left (null) a team: their own view follows at once. */
+  member?: { hunt: string; playerId: string; teamId: string | null; teamName: string | null };
+  /** Set when a competitor paid for a hint: any API process shows it at once in their own view. */
+  hint?: { hunt: string; competitorId: string; clueId: string; n: number; cost: number };
 }
 
 /** The worker published documents (payload: PublishNotice as JSON). API processes reload. */
