@@ -143,9 +143,12 @@ describe('standings property', function () {
       const takeHint = (hunt: Played, c: number, n: number, token: string) =>
         client.post(`/v1/hunts/${hunt.slug}/clues/${hunt.clues[c]!.id}/hints/${n}`, undefined, { token });
       const dear = (hunt: Played) => hunt.spec.findIndex((s) => s.answers[0]!.endsWith(' dear'));
-      // Bought out before any find: team 0 and solo player 1.
+      // Bought out before any find: team 0 and solo player 1. The hint-only ones start with the first.
       for (const [hunt, buyer] of [[teamHunt, players[0]!], [soloHunt, players[1]!]] as const) {
         for (const n of [1, 2]) expect((await takeHint(hunt, dear(hunt), n, buyer.token)).status).to.equal(200);
+      }
+      for (const [hunt, buyer] of [[teamHunt, hintOnlyTeam.members[0]!], [soloHunt, players[13]!]] as const) {
+        expect((await takeHint(hunt, dear(hunt), 1, buyer.token)).status).to.equal(200);
       }
 
       const answerRefusals = ['team_required', 'clue_locked'];
@@ -211,8 +214,12 @@ describe('standings property', function () {
           return res.body.total === reference.entries.length ? res.body : undefined;
         }, `hunt ${hunt.slug} settled`);
         expect(served.entries, `leaderboard of ${hunt.slug}`).to.deep.equal(reference.entries);
-        // The dear clue's buyers are below zero whatever they found: no floor.
+        // The dear clue's buyers are below zero whatever they found: no floor. Those who only bought
+        // hints have a document all the same: no finds, no rank, negative points.
         expect(reference.ledger(hunt.team ? teams[0]!.id : players[1]!.id), `points of the dear clue's buyer in ${hunt.slug}`).to.be.below(0);
+        const hintsOnly = hunt.team ? reference.teams.get(hintOnlyTeam.id) : reference.progress.get(players[13]!.id);
+        expect(hintsOnly, `the competitor of ${hunt.slug} who only bought hints`).to.include({ rank: null, cluesFound: 0 });
+        expect(hintsOnly!.points).to.be.at.most(-60);
 
         if (hunt.team) {
           expect([...reference.teams.keys()].sort(), 'every team has a document').to.deep.equal(teams.map((t) => t.id).sort());
@@ -238,9 +245,10 @@ describe('standings property', function () {
               points: team?.points ?? 0, cluesFound: team?.cluesFound ?? 0, finds: team?.finds ?? [],
             });
           } else {
-            // Without a find, no standing, but the points are still the ledger's (hints paid).
+            // A hint paid for without a find: a document, unranked, with the hint's negative points.
             const expected = reference.progress.get(player.id)
-              ?? { playerId: player.id, handle: player.handle, rank: null, points: reference.ledger(player.id), cluesFound: 0, finds: [] };
+              ?? { playerId: player.id, handle: player.handle, rank: null, points: 0, cluesFound: 0, finds: [] };
+            if (!reference.progress.has(player.id)) expect(reference.ledger(player.id), player.handle).to.equal(0);
             expect(content, `progress of ${player.handle} in ${hunt.slug}`).to.deep.equal(expected);
           }
         }

@@ -83,8 +83,9 @@ export async function referenceRanking(db: pg.Pool | pg.Client, huntId: string) 
       });
       continue;
     }
-    // A player without finds has no document.
-    if (own.length === 0) continue;
+    // A player has a document from their first score event: a find, or a hint paid for (then
+    // unranked, with the hint's negative points).
+    if (own.length === 0 && !points.has(c.competitor_id)) continue;
     progress.set(c.competitor_id, {
       playerId: c.competitor_id, handle: c.name, rank: rankOf.get(c.competitor_id) ?? null,
       points: points.get(c.competitor_id) ?? 0, cluesFound: own.length,
