@@ -1,12 +1,15 @@
 // `npm run bench:read -- [--quick] [--rounds 3] [--duration 10] [--connections 1000] [--low-connections 100]
-//                        [--hunts 200] [--players 500] [--timeout 2] [--cpu-prof]`
+//                        [--hunts 200] [--players 500] [--timeout 2] [--game-model] [--cpu-prof]`
 // The read path under load. Each run starts its own database (DATABASE_URL's server, or an
 // embedded one), seeds hunts of ranked players, publishes them with the worker's full rebuild,
 // then starts every server as a separate process and loads them with wrk from another process:
 // servers pinned to CPU 0, wrk to CPU 1. Variants are interleaved round by round, so a noisy
 // neighbour hits them all alike; the table shows medians over rounds. Then autocannon offers a
 // fixed load of half the measured maximum for latency, memory is measured, and the targets are
-// checked. --cpu-prof profiles the pinned API over the whole run and prints where its time went.
+// checked. The players' own view (GET /v1/me/hunts/:slug with a seeded player's bearer token) is a
+// variant beside the public leaderboard; --game-model seeds a quarter of the hunts as team hunts,
+// with unlock rules and hints in every hunt (own views of team members among them).
+// --cpu-prof profiles the pinned API over the whole run and prints where its time went.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +35,7 @@ const { values } = parseArgs({ options: {
   connections: { type: 'string' }, 'low-connections': { type: 'string' },
   hunts: { type: 'string' }, players: { type: 'string' }, timeout: { type: 'string' },
   'cpu-prof': { type: 'boolean', default: false },
+  'game-model': { type: 'boolean', default: false },
 } });
 const quick = values.quick!;
 const int = (raw: string | undefined, fallback: number) => {
@@ -48,6 +52,8 @@ const settings = {
   lowConnections: int(values['low-connections'], 100),
   /** wrk's per-request timeout in seconds (wrk's default): slower answers count as errors. */
   timeout: int(values.timeout, 2),
+  /** Team hunts (the last quarter), unlock rules and hints in the seeded data. */
+  gameModel: values['game-model']!,
 };
 const cores = os.availableParallelism();
 // Servers on CPU 0, the load generator on CPU 1: neither steals the other's core.
@@ -55,6 +61,8 @@ const SERVER_CPU = cores >= 2 ? '0' : undefined;
 const LOAD_CPU = cores >= 2 ? '1' : undefined;
 /** Explicitly every CPU: children would otherwise inherit this process's pinning. */
 const ANY_CPU = `0-${cores - 1}`;
+const OWN_ROUTE = '/v1/me/hunts/:slug';
+const SEED_PREFIX = 'bench';
 const SNAPSHOT_ROUTES = new Set(['/v1/hunts', '/v1/hunts/:slug', '/v1/hunts/:slug/leaderboard', '/v1/hunts/:slug/players/:playerId']);
 const HISTOGRAM = 'treasure_http_request_duration_seconds';
 const QUIET = 0.25; // busy cores of the rest of the machine below which a run may start
@@ -67,7 +75,7 @@ log(`${host.cores} cores (${host.model}), ${host.memory}, Node ${host.node}, ${h
 log(`settings: ${JSON.stringify(settings)}${SERVER_CPU === undefined ? ' (fewer than 2 cores: nothing pinned)' : ''}`);
 ensureWrk(log);
 
-type Kind = 'raw' | 'snapshot' | 'live' | 'processes';
+type Kind = 'raw' | 'snapshot' | 'own' | 'live' | 'processes';
 interface Variant {
   key: string;
   label: string;
@@ -109,12 +117,32 @@ const cleanUp = () => cleaning ??= (async () => {
 // Interrupted: still stop the servers and drop the database.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
 try {
-  const data = await seedAndPublish(db.pool, { hunts: settings.hunts, playersPerHunt: settings.players }, log);
+  // Known tokens (`bench-token-<n>`): the own view is read as seeded players. They exist before any
+  // API process starts, so each API holds them all (player-directory.ts): no token costs a lookup.
+  const data = await seedAndPublish(db.pool, {
+    hunts: settings.hunts, playersPerHunt: settings.players, prefix: SEED_PREFIX, knownTokens: true,
+    ...(settings.gameModel ? { teamHunts: Math.max(1, Math.floor(settings.hunts / 4)), rules: true, hints: true } : {}),
+  }, log);
   const { slugs } = data;
   const deepOffset = Math.min(400, Math.floor((settings.players - 1) / 50) * 50);
   const pairs = (await db.pool.query<{ slug: string; player_id: string }>(
+    // Players' progress only: a team hunt's competitors are teams (no progress document of their own).
     `select h.slug, hp.competitor_id as player_id from competitors hp join hunts h on h.id = hp.hunt_id
-      order by md5(hp.competitor_id::text || h.slug) limit 1000`)).rows;
+      where h.mode = 'solo' order by md5(hp.competitor_id::text || h.slug) limit 1000`)).rows;
+  // Own views: a seeded player in a hunt they play (a solo hunt's competitor, a team hunt's member),
+  // spread over players and hunts like the progress pairs.
+  const ownPairs = (await db.pool.query<{ slug: string; n: number; team: boolean }>(
+    `select slug, n, team from (
+       select h.slug, substr(p.handle, length($1) + 2)::int as n, false as team
+         from competitors c join hunts h on h.id = c.hunt_id join players p on p.id = c.competitor_id
+       union all
+       select h.slug, substr(p.handle, length($1) + 2)::int as n, true as team
+         from team_members m join hunts h on h.id = m.hunt_id join players p on p.id = m.player_id
+     ) o order by md5(n::text || slug) limit 1000`, [SEED_PREFIX])).rows;
+  const ownRequests: LoadRequest[] = ownPairs.map((o) => ({ path: `/v1/me/hunts/${o.slug}`, headers: { Authorization: `Bearer ${SEED_PREFIX}-token-${o.n}` } }));
+  const ownPlayers = new Set(ownPairs.map((o) => o.n)).size;
+  const ownHunts = new Set(ownPairs.map((o) => o.slug)).size;
+  const ownTeam = ownPairs.filter((o) => o.team).length;
   const documentBytes = (await db.pool.query<{ kind: string; n: number; bytes: number }>(
     `select kind, count(*)::int as n, sum(octet_length(body))::float8 as bytes from snapshot_documents
       where body is not null group by kind order by bytes desc`)).rows;
@@ -146,6 +174,16 @@ try {
   writeFileSync(documentsFile, JSON.stringify(bodies));
   const conditional = await fetch(api.url + top[0]!.path, { headers: { 'if-none-match': etags[0]! } });
   if (conditional.status !== 304) throw new Error(`If-None-Match answered ${conditional.status}, not 304`);
+  // Every own view answers 200 with the player's competitor (a member's team in a team hunt).
+  const ownBytes: number[] = [];
+  for (const r of ownRequests) {
+    const res = await fetch(api.url + r.path, { headers: r.headers });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${r.path}: ${res.status} ${text}`);
+    if ((JSON.parse(text) as { competitor: unknown }).competitor === null) throw new Error(`${r.path}: no competitor for ${r.headers!.Authorization}`);
+    ownBytes.push(Buffer.byteLength(text));
+  }
+  const ownPageBytes = Math.round(median(ownBytes));
 
   const raw = await spawnServer({ name: 'raw', script: new URL('./raw-server.ts', import.meta.url).pathname, port: await port(), cpus: SERVER_CPU, env: { RAW_DOCUMENTS: documentsFile } });
   servers.push(raw);
@@ -183,6 +221,8 @@ try {
       requests: slugs.map((s) => ({ path: `/v1/hunts/${s}/leaderboard?offset=110&limit=25` })), ...pinned },
     { key: 'progress', label: 'snapshot: player progress', kind: 'snapshot', server: api,
       requests: pairs.map((p) => ({ path: `/v1/hunts/${p.slug}/players/${p.player_id}` })), ...pinned },
+    { key: 'own', label: `own view GET /v1/me/hunts/:slug, bearer tokens (${fmt.int(ownPlayers)} players, ${ownHunts} hunts${ownTeam ? `, ${ownTeam} of ${ownPairs.length} as team members` : ''})`,
+      kind: 'own', server: api, requests: ownRequests, ...pinned },
     { key: 'notModified', label: 'snapshot: leaderboard top 50 with If-None-Match (304)', kind: 'snapshot', server: api,
       requests: top.map((r, i) => ({ path: r.path, headers: { 'If-None-Match': etags[i]! } })), ...pinned },
     { key: 'live', label: 'live query: leaderboard top 50, SQL per request (express + pg)', kind: 'live', server: live, requests: top, ...pinned },
@@ -194,10 +234,12 @@ try {
   if (LOAD_CPU !== undefined) execFileSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
 
   const snapshotRoutes = (l: Labels) => l.method === 'GET' && SNAPSHOT_ROUTES.has(l.route ?? '');
-  const scrape = () => scrapeHistogram(`${api.url}/metrics`, HISTOGRAM, snapshotRoutes);
+  const ownRoute = (l: Labels) => l.method === 'GET' && l.route === OWN_ROUTE;
+  const scrape = (filter: (l: Labels) => boolean = snapshotRoutes) => scrapeHistogram(`${api.url}/metrics`, HISTOGRAM, filter);
   async function measure(v: Variant, connections: number, durationSeconds: number, round: number): Promise<Run> {
     const busyBefore = await waitForQuiet({ maxBusyCores: QUIET, timeoutMs: quick ? 5_000 : 60_000 });
-    const handlerBefore = v.server === api ? await scrape() : undefined;
+    const routes = v.kind === 'own' ? ownRoute : snapshotRoutes;
+    const handlerBefore = v.server === api ? await scrape(routes) : undefined;
     const cpu0 = cpuSeconds(v.server.pid);
     const machine0 = machineCpu();
     const overflows0 = listenOverflows();
@@ -219,7 +261,7 @@ try {
       overflows: listenOverflows() - overflows0,
       acceptPeak: accept.peak, acceptQueuedMs: accept.lastQueuedMs,
       busiest: busiestBetween(ticks0, allProcessTicks(), wall, 4),
-      handler: handlerBefore && difference(handlerBefore, await scrape()),
+      handler: handlerBefore && difference(handlerBefore, await scrape(routes)),
     };
   }
 
@@ -331,11 +373,18 @@ try {
   const topErrors = of('top').reduce((n, r) => n + r.errors, 0);
   const rawErrors = of('raw').reduce((n, r) => n + r.errors, 0);
   const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const ownRuns = of('own');
+  const ownErrors = ownRuns.reduce((n, r) => n + r.errors, 0);
+  const ownHandler = ownRuns.reduce((acc, r) => combine(acc, r.handler!), emptyHistogram());
+  const ownHandlerP99 = quantile(0.99, ownHandler) * 1000;
   const targets = [
     [`snapshot reads >= 70% of raw req/s (leaderboard top 50, the same bytes as raw), one API process, ${c} connections`,
       fmt.pct(ratio('top', 'raw')), pass(ratio('top', 'raw') >= 0.7)],
     [`zero errors on the snapshot variants at ${c} connections`,
       `${snapshotErrors} (leaderboard top 50: ${topErrors}; raw baseline: ${rawErrors})`, pass(snapshotErrors === 0)],
+    [`own view (GET /v1/me/hunts/:slug, bearer tokens, ${fmt.int(ownPlayers)} players in ${ownHunts} hunts) >= 0.5x the leaderboard top 50 req/s, ${c} connections`,
+      `${fmt.ratio(ratio('own', 'top'))}x (${fmt.int(med('own', 'rps'))} / ${fmt.int(med('top', 'rps'))} req/s; ${ownErrors} errors; handler p99 ${fmt.ms(ownHandlerP99)} ms)`,
+      pass(ratio('own', 'top') >= 0.5)],
     ['snapshot leaderboard top 50 >= 30x the live query (req/s)', `${ratio('top', 'live').toFixed(1)}x`, pass(ratio('top', 'live') >= 30)],
     [`p99 < 10 ms at a fixed ${offered} req/s (half the maximum), ${c} connections, autocannon spread over the second`,
       `${fmt.ms(spread.p99)} ms, ${spread.errors} errors`, pass(spread.p99 < 10 && spread.errors === 0)],
@@ -347,10 +396,10 @@ try {
   ];
 
   const out: string[] = [];
-  out.push(`\n## Read path: ${settings.hunts} hunts x ${settings.players} ranked players, median of ${settings.rounds} round(s) of ${settings.duration} s per variant`);
+  out.push(`\n## Read path: ${settings.hunts} hunts x ${settings.players} ranked players${settings.gameModel ? ` (game model: ${Math.max(1, Math.floor(settings.hunts / 4))} team hunts, unlock rules, hints)` : ''}, median of ${settings.rounds} round(s) of ${settings.duration} s per variant`);
   out.push(`machine: ${host.cores} cores (${host.model}), ${host.memory}; Node ${host.node}; PostgreSQL ${db.server}; ${host.date}`);
   out.push(`servers on CPU ${SERVER_CPU ?? 'any'} (taskset), wrk on CPU ${LOAD_CPU ?? 'any'} (1 thread; 2 threads on any CPU for the rows "nothing pinned"); `
-    + `wrk timeout ${settings.timeout} s; leaderboard page ${pageBytes} bytes; seed ${(data.seedMs / 1000).toFixed(1)} s, first publish `
+    + `wrk timeout ${settings.timeout} s; leaderboard page ${pageBytes} bytes; own view ${ownPageBytes} bytes (median); seed ${(data.seedMs / 1000).toFixed(1)} s, first publish `
     + `${(data.publishMs / 1000).toFixed(1)} s (${fmt.int(data.documents)} documents)\n`);
   out.push(table(['variant', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'CPU cores: server / wrk / other',
     'accept queue: peak / last seen ms / overflows'], rows));
@@ -362,8 +411,10 @@ try {
     + `raw with the API's headers / raw ${fmt.ratio(ratio('rawHeaders', 'raw'))}; top 50 / raw with the API's headers ${fmt.ratio(ratio('top', 'rawHeaders'))}; `
     + `/ live query ${ratio('top', 'live').toFixed(1)}; 304 / raw ${fmt.ratio(ratio('notModified', 'raw'))}; `
     + `deep page / raw ${fmt.ratio(ratio('deep', 'raw'))}; progress / raw ${fmt.ratio(ratio('progress', 'raw'))}; `
+    + `own view / top 50 ${fmt.ratio(ratio('own', 'top'))}; `
     + `2 API processes / 1 (nothing pinned) ${fmt.ratio(ratio('two', 'one'))}`);
   out.push(`ratios (${settings.lowConnections} connections): top 50 / raw ${fmt.ratio(ratio('top', 'raw', settings.lowConnections))}; `
+    + `own view / top 50 ${fmt.ratio(ratio('own', 'top', settings.lowConnections))}; `
     + `/ live query ${ratio('top', 'live', settings.lowConnections).toFixed(1)}`);
   out.push(`\nfixed offered load ${offered} req/s (half the leaderboard top 50 maximum), ${c} connections, one API process, autocannon on CPU ${LOAD_CPU ?? 'any'}:`);
   out.push(table(['generator', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'handler p99 ms', 'API event-loop delay p99 / max ms', 'CPU cores: api / autocannon'],
@@ -396,6 +447,11 @@ notes:
   response, over the seconds when all instances run.
 - Handler latency is the API's own histogram (${HISTOGRAM}), from request start to response
   close, for the snapshot routes, from bucket deltas around each run.
+- The own view (${OWN_ROUTE}) is served by express, not by the snapshot routes' node:http path:
+  each request hashes the bearer token, finds the player held in memory (no lookup: the seeded
+  players existed when the API started), parses the competitor's documents and builds the view
+  and its ETag. It is kept out of the snapshot rows' targets; its handler p99 (its own route in
+  the histogram) is in its target row.
 - The machine is shared: before each run the bench waits (up to 60 s) for the rest of it to be
   below ${QUIET} busy cores, and runs again (up to ${RETRIES} times) a run during which other processes
   used more than ${NOISY} cores (the live query excepted: its "other" is the database); "other" in
@@ -406,7 +462,7 @@ notes:
   mkdirSync('.bench', { recursive: true });
   const file = `.bench/read-${host.date.replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, JSON.stringify({
-    settings, host, db: db.server, pageBytes, data: { ...data, slugs: undefined, huntIds: undefined }, documentBytes,
+    settings, host, db: db.server, pageBytes, ownPageBytes, ownHandlerP99, data: { ...data, slugs: undefined, huntIds: undefined }, documentBytes,
     runs: runs.map((r) => ({ ...r, handler: undefined })), fixed: { offered, spread, plain }, handlerP99,
     memory: { loaded: loadedMemory, after: memory, heapAfter, twoWorkers, probeLoaded, afterGc }, documents, targets, report,
   }, null, 2));

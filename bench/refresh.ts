@@ -1,5 +1,5 @@
 // `npm run bench:refresh -- [--finds 2000000] [--small-finds 200000] [--players-per-hunt 1000]
-//   [--rate 200] [--live-hunts 50] [--seconds 60] [--samples 30] [--quick]`
+//   [--rate 200] [--live-hunts 50] [--seconds 60] [--samples 30] [--game-model] [--quick]`
 // Freshness at scale (issue 3), on a durable database of its own, in two parts:
 // 1. The cost of refreshing one dirty hunt, at two data sizes with the same per-hunt size: the
 //    incremental path (what a change triggers; from the worker's memory of the hunt, and reading
@@ -8,6 +8,11 @@
 //    rate of accepted answers over many live hunts, staleness read from the API's own histogram
 //    (commit of each answer to its document in the API's memory), the backlog sampled every second,
 //    the database CPU per refresh and the dead tuples the serving tables gained.
+// --game-model: the data has teams, rules and hints (generateData's teamHunts/rules/hints): a quarter
+// of the hunts are team hunts (teams of 4), every hunt has unlock rules and hints (some bought). A
+// quarter of the sampled and of the live hunts are team hunts, answered by their members (a
+// member's token: the find is the team's); after the mixed load, a second phase answers in the
+// live team hunts only, at the same rate, so their staleness is measured on its own.
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/core/embedded-postgres.ts';
 import { fullRebuild } from '../src/worker/full-rebuild.ts';
@@ -29,7 +34,9 @@ const { values } = parseArgs({ options: {
   'players-per-hunt': { type: 'string', default: '1000' }, rate: { type: 'string', default: '200' },
   'live-hunts': { type: 'string', default: '50' }, seconds: { type: 'string', default: '60' },
   samples: { type: 'string', default: '30' }, quick: { type: 'boolean', default: false },
+  'game-model': { type: 'boolean', default: false },
 } });
+const GAME_MODEL = values['game-model'];
 const quick = values.quick;
 const PER_HUNT = Number(values['players-per-hunt']);
 const CLUES = 20;
@@ -51,27 +58,78 @@ interface SizeResult {
 
 const answerBody = (position: number) => JSON.stringify({ answer: `gold ${position}` });
 
-/** Clues per hunt, for answering. */
-async function huntClues(db: DurableDatabase, slugs: string[]) {
-  return (await db.pool.query<{ id: string; slug: string; clues: { id: string; position: number }[] }>(
-    `select h.id, h.slug, json_agg(json_build_object('id', c.id, 'position', c.position) order by c.position) as clues
-       from hunts h join clues c on c.hunt_id = h.id where h.slug = any($1) group by h.id, h.slug order by h.slug`, [slugs])).rows;
+type HuntClues = { id: string; slug: string; team: boolean; clues: { id: string; position: number }[] };
+
+/** n hunts to sample or load: the first by slug, with the game model a quarter of them team hunts. */
+function pick(hunts: HuntClues[], n: number): HuntClues[] {
+  if (!GAME_MODEL) return hunts.slice(0, n);
+  const team = hunts.filter((h) => h.team);
+  const solo = hunts.filter((h) => !h.team);
+  const teams = Math.min(team.length, Math.max(1, Math.round(n / 4)));
+  return [...solo.slice(0, n - teams), ...team.slice(0, teams)];
 }
 
-/** One new find in each hunt, by a player of the pool that has not found that clue. */
-async function addFinds(apiUrl: string, targets: { slug: string; clues: { id: string; position: number }[] }[], next: { player: number }) {
+/** Seeded player numbers who are members of a team hunt's teams (in team order: one per team first). */
+async function members(db: DurableDatabase, huntId: string): Promise<number[]> {
+  return (await db.pool.query<{ n: number }>(
+    `select substr(p.handle, length($2) + 2)::int as n from team_members m join players p on p.id = m.player_id
+      where m.hunt_id = $1 order by row_number() over (partition by m.team_id order by p.handle), m.team_id`, [huntId, PREFIX])).rows.map((r) => r.n);
+}
+
+/** Clues per hunt, for answering. */
+async function huntClues(db: DurableDatabase, slugs: string[]): Promise<HuntClues[]> {
+  return (await db.pool.query<HuntClues>(
+    `select h.id, h.slug, h.mode = 'team' as team, json_agg(json_build_object('id', c.id, 'position', c.position) order by c.position) as clues
+       from hunts h join clues c on c.hunt_id = h.id where h.slug = any($1) group by h.id, h.slug, h.mode order by h.slug`, [slugs])).rows;
+}
+
+/**
+ * One new find in each hunt, by a player of the pool that has not found that clue (in a team hunt,
+ * a member of a team that has not: `teamMembers` by hunt id). A clue still locked for the player
+ * (409 clue_locked, unlock rules) is passed over like one already found.
+ */
+async function addFinds(apiUrl: string, targets: HuntClues[], next: { player: number }, teamMembers = new Map<string, number[]>()) {
   for (const hunt of targets) {
-    for (;;) {
-      const clue = hunt.clues[next.player % hunt.clues.length]!;
+    const pool = teamMembers.get(hunt.id);
+    for (let tries = 0; ; tries++) {
+      if (tries > 10_000) throw new Error(`no new find in ${hunt.slug} after ${tries} answers`);
+      const n = next.player++;
+      const player = pool ? pool[n % pool.length]! : n;
+      const clue = hunt.clues[n % hunt.clues.length]!;
       const res = await fetch(`${apiUrl}/v1/hunts/${hunt.slug}/clues/${clue.id}/answers`, {
         method: 'POST', body: answerBody(clue.position),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${PREFIX}-token-${next.player++}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${PREFIX}-token-${player}` },
       });
-      const body = await res.json() as { correct?: boolean; alreadyFound?: boolean };
+      const body = await res.json() as { correct?: boolean; alreadyFound?: boolean; error?: string };
+      if (res.status === 409 && body.error === 'clue_locked') continue;
       if (res.status !== 200) throw new Error(`answer: ${res.status} ${JSON.stringify(body)}`);
       if (body.correct && !body.alreadyFound) break;
     }
   }
+}
+
+/**
+ * Members of a team hunt's teams who can still score, each with the clues their team has not found
+ * (a team of four seeded participants has found most of them): one member of each team, teams
+ * with the most clues left first, then a second member of each, and so on.
+ */
+async function teamAnswerers(db: DurableDatabase, hunt: HuntClues): Promise<{ n: number; clues: { id: string; position: number }[] }[]> {
+  return (await db.pool.query<{ n: number; clues: { id: string; position: number }[] }>(
+    `with open as (
+       select t.id as team_id, json_agg(json_build_object('id', c.id, 'position', c.position) order by c.position) as clues, count(*) as left_n
+         from teams t join clues c on c.hunt_id = t.hunt_id
+        where t.hunt_id = $1 and not exists (select 1 from finds f where f.competitor_id = t.id and f.clue_id = c.id)
+        group by t.id
+     )
+     select substr(p.handle, length($2) + 2)::int as n, o.clues
+       from open o join team_members m on m.team_id = o.team_id join players p on p.id = m.player_id
+      order by row_number() over (partition by o.team_id order by p.handle), o.left_n desc, o.team_id`, [hunt.id, PREFIX])).rows;
+}
+
+async function teamMembersOf(db: DurableDatabase, hunts: HuntClues[]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const h of hunts) if (h.team) out.set(h.id, await members(db, h.id));
+  return out;
 }
 
 /**
@@ -87,13 +145,14 @@ async function refreshCost(db: DurableDatabase, data: BenchData): Promise<SizeRe
     // The API only takes the answers; no worker: this part refreshes by hand, one hunt at a time.
     const api = await spawnApi({ databaseUrl: db.url, port: await freePort(), env: { GUESS_MAX_PER_MINUTE: '1000000' } });
     procs.push(api);
-    const targets = (await huntClues(db, data.slugs)).slice(0, SAMPLES);
+    const targets = pick(await huntClues(db, data.slugs), SAMPLES);
+    const teamMembers = await teamMembersOf(db, targets);
     const next = { player: 1 };
     const cache = new PublishedStateCache();
     const full: number[] = [];
     for (const hunt of targets) full.push((await refreshHunt(db.pool, hunt.id, { full: true, cache })).durationMs);
     const timed = async (opts: { cache?: PublishedStateCache }) => {
-      await addFinds(api.url, targets, next);
+      await addFinds(api.url, targets, next, teamMembers);
       const ms: number[] = [];
       const cpuBefore = serverCpuSeconds(postmaster);
       for (const hunt of targets) {
@@ -138,10 +197,11 @@ async function underLoad(db: DurableDatabase, data: BenchData) {
     const api = await spawnApi({ databaseUrl: db.url, port: await freePort(), env: { GUESS_MAX_PER_MINUTE: '1000000', GUESS_FREE_WRONG_PER_CLUE: '1000000' } });
     procs.push(worker, api);
     await waitSettled(db.pool, [api.url], 300_000);
-    const live = (await huntClues(db, data.slugs)).slice(0, LIVE);
+    const live = pick(await huntClues(db, data.slugs), LIVE);
+    const teamMembers = await teamMembersOf(db, live);
     // A running worker has refreshed its live hunts before: one find in each, so the measured
     // minute does not start with a fresh worker reading fifty hunts' pages at once.
-    await addFinds(api.url, live, { player: 1 });
+    await addFinds(api.url, live, { player: 1 }, teamMembers);
     await waitSettled(db.pool, [api.url], 60_000);
     const settings = (await db.pool.query<{ name: string; setting: string }>(
       `select name, setting from pg_settings where name in ('autovacuum', 'autovacuum_naptime', 'autovacuum_vacuum_threshold',
@@ -167,22 +227,61 @@ async function underLoad(db: DurableDatabase, data: BenchData) {
     })();
     const pgActivity = await samplePgActivity(db.url, postmaster);
     console.log(`  ${RATE} answers/s over ${live.length} live hunts for ${SECONDS} s...`);
+    // The answering players: in solo hunts any of the first ANSWERING_PLAYERS; in each team hunt its
+    // share of them (ANSWERING_PLAYERS / live hunts), members of as many different teams.
+    const solo = live.map((h, i) => [h, i] as const).filter(([h]) => !h.team).map(([, i]) => i);
+    const perHunt = Math.max(1, Math.round(ANSWERING_PLAYERS / live.length));
+    const soloTokens = Array.from({ length: ANSWERING_PLAYERS - perHunt * (live.length - solo.length) }, (_, i) => `${PREFIX}-token-${i + 1}`);
+    // A team member answers the clues its team has not found (as a hunt entry of its own).
+    const answerers = new Map<string, Awaited<ReturnType<typeof teamAnswerers>>>();
+    for (const h of live) if (h.team) answerers.set(h.id, await teamAnswerers(db, h));
+    const huntEntries = live.map((h) => ({ slug: h.slug, clues: h.clues }));
+    const teamPlayers = live.flatMap((h) => h.team ? answerers.get(h.id)!.slice(0, perHunt).map((a) => {
+      huntEntries.push({ slug: h.slug, clues: a.clues });
+      return { token: `${PREFIX}-token-${a.n}`, hunt: huntEntries.length - 1 };
+    }) : []);
     const load = await runAnswerLoad({
-      urls: [api.url], tokens: Array.from({ length: ANSWERING_PLAYERS }, (_, i) => `${PREFIX}-token-${i + 1}`),
-      hunts: live.map((h) => ({ slug: h.slug, clues: h.clues })), rate: RATE, seconds: SECONDS,
+      urls: [api.url], tokens: [...soloTokens, ...teamPlayers.map((t) => t.token)],
+      hunts: huntEntries, rate: RATE, seconds: SECONDS,
       mix: { correct: 1, repeat: 0 }, seed: 9,
+      playerHunts: [...soloTokens.map(() => solo), ...teamPlayers.map((t) => [t.hunt])],
     });
     sampling = false;
     await sampler;
     const activity = await pgActivity.stop();
     const settleMs = await waitSettled(db.pool, [api.url], 120_000);
+    const stale = difference(staleBefore, await staleness());
+    // CPU, refreshes and table statistics of the mixed load only (the team-only phase comes after).
     const cpu = {
       pg: serverCpuSeconds(postmaster) - cpuBefore.pg, worker: cpuSeconds(worker.pid) - cpuBefore.worker, api: cpuSeconds(api.pid) - cpuBefore.api,
     };
-    const stale = difference(staleBefore, await staleness());
     const refresh = difference(refreshBefore, await refreshes());
     const statsAfter = await tableStats(db);
-    return { data, load, backlog, settleMs, cpu, stale, refresh, statsBefore, statsAfter, settings, reloptions, activity };
+    // The team hunts alone, at the same rate: their members' answers' staleness on its own.
+    let teamOnly: { load: Awaited<ReturnType<typeof runAnswerLoad>>; stale: ReturnType<typeof difference>; hunts: number; players: number; seconds: number } | undefined;
+    const liveTeams = live.filter((h) => h.team);
+    if (liveTeams.length > 0) {
+      const seconds = Math.max(5, Math.round(SECONDS / 2));
+      // Their other members (their teams' clues left, read again after the mixed load).
+      const entries: { slug: string; clues: { id: string; position: number }[] }[] = [];
+      const players: { token: string; hunt: number }[] = [];
+      for (const h of liveTeams) {
+        for (const a of (await teamAnswerers(db, h)).filter((x) => !teamPlayers.some((t) => t.token === `${PREFIX}-token-${x.n}`))
+          .slice(0, Math.ceil(ANSWERING_PLAYERS / liveTeams.length))) {
+          entries.push({ slug: h.slug, clues: a.clues });
+          players.push({ token: `${PREFIX}-token-${a.n}`, hunt: entries.length - 1 });
+        }
+      }
+      console.log(`  then ${RATE} answers/s in the ${liveTeams.length} live team hunts only (${players.length} members) for ${seconds} s...`);
+      const before = await staleness();
+      const teamLoad = await runAnswerLoad({
+        urls: [api.url], tokens: players.map((p) => p.token), hunts: entries,
+        rate: RATE, seconds, mix: { correct: 1, repeat: 0 }, seed: 11, playerHunts: players.map((p) => [p.hunt]),
+      });
+      await waitSettled(db.pool, [api.url], 120_000);
+      teamOnly = { load: teamLoad, stale: difference(before, await staleness()), hunts: liveTeams.length, players: players.length, seconds };
+    }
+    return { data, load, backlog, settleMs, cpu, stale, refresh, statsBefore, statsAfter, settings, reloptions, activity, teamOnly, liveTeams: liveTeams.length, teamAnswerers: teamPlayers.length, answerers: soloTokens.length + teamPlayers.length };
   } finally {
     for (const p of procs) await p.stop();
   }
@@ -190,6 +289,7 @@ async function underLoad(db: DurableDatabase, data: BenchData) {
 
 const m = machine();
 console.log(`bench:refresh on ${m.cores} cores (${m.model}), ${m.memory}, Node ${m.node}, ${m.date}${quick ? ' (quick)' : ''}`);
+if (GAME_MODEL) console.log('game model: a quarter of the hunts are team hunts (teams of 4); unlock rules and hints in every hunt');
 console.log(`part 1: one dirty hunt of ${fmt.int(PER_HUNT)} players / ${fmt.int(FINDS_PER_HUNT)} finds, at ${SIZES.map(fmt.int).join(' and ')} finds in all`);
 const sizes: SizeResult[] = [];
 let run: Awaited<ReturnType<typeof underLoad>> | undefined;
@@ -197,7 +297,10 @@ for (const finds of SIZES) {
   const hunts = Math.round(finds / FINDS_PER_HUNT);
   const db = await openDurableDatabase(`refresh_${hunts}`);
   try {
-    const data = await seedAndPublish(db.pool, { hunts, playersPerHunt: PER_HUNT, cluesPerHunt: CLUES, prefix: PREFIX, knownTokens: true, seed: 3 });
+    const data = await seedAndPublish(db.pool, {
+      hunts, playersPerHunt: PER_HUNT, cluesPerHunt: CLUES, prefix: PREFIX, knownTokens: true, seed: 3,
+      ...(GAME_MODEL ? { teamHunts: Math.max(1, Math.floor(hunts / 4)), rules: true, hints: true } : {}),
+    });
     sizes.push(await refreshCost(db, data));
     if (finds === SIZES.at(-1)) {
       console.log(`part 2: staleness under load at ${fmt.int(data.finds)} finds`);
@@ -219,7 +322,7 @@ const accepted = run.load.outcomes.newFind / (run.load.elapsedMs / 1000);
 const refreshCount = run.refresh.count;
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
-console.log(`\n### One dirty hunt (median of ${SAMPLES} hunts)\n`);
+console.log(`\n### One dirty hunt (median of ${SAMPLES} hunts${GAME_MODEL ? `, ${Math.max(1, Math.round(SAMPLES / 4))} of them team hunts; unlock rules and hints in every hunt` : ''})\n`);
 console.log(table(['finds in all', 'hunts', 'incremental refresh from memory', 'its database CPU', 'incremental refresh reading the pages', 'its database CPU', 'full refresh of the hunt', 'full rebuild of everything'],
   sizes.map((s) => [fmt.int(s.finds), s.hunts, `${fmt.ms(s.incrementalMs)} ms`, `${fmt.ms(s.incrementalDbMs)} ms`, `${fmt.ms(s.fromPagesMs)} ms`, `${fmt.ms(s.fromPagesDbMs)} ms`,
     `${fmt.ms(s.fullHuntMs)} ms`, `${(s.rebuildMs / 1000).toFixed(1)} s`])));
@@ -227,15 +330,25 @@ const pagesRatio = sizes[1]!.fromPagesMs / sizes[0]!.fromPagesMs;
 console.log(`\nincremental ${fmt.int(sizes[1]!.finds)} / ${fmt.int(sizes[0]!.finds)}: ${fmt.ratio(ratio)}x from memory, ${fmt.ratio(pagesRatio)}x reading the pages ` +
   `(target < ${TARGET.ratio}x) ${verdict(ratio < TARGET.ratio && pagesRatio < TARGET.ratio)}; full rebuild: ${fmt.ratio(sizes[1]!.rebuildMs / sizes[0]!.rebuildMs)}x`);
 
-console.log(`\n### Under load: ${fmt.int(run.data.finds)} finds, ${RATE} answers/s offered over ${LIVE} live hunts, ${SECONDS} s\n`);
+console.log(`\n### Under load: ${fmt.int(run.data.finds)} finds, ${RATE} answers/s offered over ${LIVE} live hunts${run.liveTeams ? ` (${run.liveTeams} team hunts, answered by ${run.teamAnswerers} of the ${run.answerers} players as team members)` : ''}, ${SECONDS} s\n`);
+const statuses = (l: typeof run.load) => `${l.errors} transport, ${Object.entries(l.statuses).filter(([s]) => s !== '200').map(([s, n]) => `${n}x${s}`).join(' ') || 'no non-200'}`;
 console.log(table(['accepted answers/s', 'answer p50 / p99', 'staleness p50', 'staleness p99', 'observed answers', 'refreshes', 'answers per refresh', 'refresh p50 / p99 (worker)', 'errors'], [[
   fmt.int(accepted), `${fmt.ms(run.load.latency.p50)} / ${fmt.ms(run.load.latency.p99)} ms`,
   `${fmt.ms(p50 * 1000)} ms`, `${fmt.ms(p99 * 1000)} ms`, fmt.int(run.stale.count), fmt.int(refreshCount),
   fmt.ratio(run.load.outcomes.newFind / refreshCount),
   `${fmt.ms(quantile(0.5, run.refresh) * 1000)} / ${fmt.ms(quantile(0.99, run.refresh) * 1000)} ms`,
-  `${run.load.errors} transport, ${Object.entries(run.load.statuses).filter(([s]) => s !== '200').map(([s, n]) => `${n}x${s}`).join(' ') || 'no non-200'}`,
+  statuses(run.load),
 ]]));
+if (GAME_MODEL) console.log('\n(409s are answers to clues still locked for the player: unlock rules; they are refused, not finds.)');
 console.log(`\nstaleness p50 < ${TARGET.p50 * 1000} ms: ${verdict(p50 < TARGET.p50)}; p99 < ${TARGET.p99 * 1000} ms: ${verdict(p99 < TARGET.p99)}`);
+const teamOnly = run.teamOnly;
+if (teamOnly) {
+  const [t50, t99] = [quantile(0.5, teamOnly.stale), quantile(0.99, teamOnly.stale)];
+  console.log(`\nteam hunts only: ${RATE} answers/s offered in ${teamOnly.hunts} live team hunts by ${teamOnly.players} members, ${teamOnly.seconds} s: `
+    + `${fmt.int(teamOnly.load.outcomes.newFind / (teamOnly.load.elapsedMs / 1000))} accepted answers/s (team finds), answer p50 / p99 ${fmt.ms(teamOnly.load.latency.p50)} / ${fmt.ms(teamOnly.load.latency.p99)} ms, `
+    + `${teamOnly.load.outcomes.alreadyFound} already found by the team, errors ${statuses(teamOnly.load)}; staleness p50 ${fmt.ms(t50 * 1000)} ms, p99 ${fmt.ms(t99 * 1000)} ms over ${fmt.int(teamOnly.stale.count)} answers: `
+    + `p50 < ${TARGET.p50 * 1000} ms ${verdict(t50 < TARGET.p50)}; p99 < ${TARGET.p99 * 1000} ms ${verdict(t99 < TARGET.p99)}`);
+}
 console.log(`backlog (changes + dirty hunts waiting), median of the first and last sixth: ${early} -> ${late}, max ${Math.max(...run.backlog)}: ` +
   `${verdict(late <= Math.max(early, 5) * 1.5)} (samples: ${run.backlog.join(' ')}); settled ${run.settleMs} ms after the load stopped`);
 console.log(`CPU over the run: PostgreSQL ${run.cpu.pg.toFixed(1)} s, worker ${run.cpu.worker.toFixed(1)} s, API ${run.cpu.api.toFixed(1)} s; ` +

@@ -22,6 +22,11 @@ export interface AnswerLoadSpec {
   /** Fractions of new correct answers and repeated guesses; the rest are new wrong guesses. */
   mix: { correct: number; repeat: number };
   seed: number;
+  /**
+   * Per player (index as tokens), the indexes into `hunts` it answers in (e.g. a team hunt's members
+   * only in that hunt); unset, or no entry for a player: every hunt.
+   */
+  playerHunts?: number[][];
 }
 
 type Kind = 'correct' | 'wrong' | 'repeat';
@@ -81,6 +86,10 @@ async function run(spec: AnswerLoadSpec, onMeasuring: () => void): Promise<Answe
   const agents = spec.urls.map(() => new http.Agent({ keepAlive: true, maxSockets: Infinity }));
   const targets = spec.urls.map((u) => new URL(u));
   const clues = spec.hunts.flatMap((h) => h.clues.map((c) => ({ slug: h.slug, ...c })));
+  const cluesOf = spec.tokens.map((_, p) => {
+    const own = spec.playerHunts?.[p];
+    return own ? own.flatMap((i) => spec.hunts[i]!.clues.map((c) => ({ slug: spec.hunts[i]!.slug, ...c }))) : clues;
+  });
   const acknowledged: [number, string][] = [];
   // Per player, across the warm-up and the measured part: what it answered right, and its guesses.
   const answeredRight = spec.tokens.map(() => new Set<string>());
@@ -124,6 +133,7 @@ async function run(spec: AnswerLoadSpec, onMeasuring: () => void): Promise<Answe
     const player = async (p: number) => {
       const right = answeredRight[p]!;
       const made = guesses[p]!;
+      const clues = cluesOf[p]!;
       let next = started + rnd() * interval;
       // Behind schedule (the server is slower than the offered rate) a player sends back to back,
       // but never after the deadline: the run lasts `seconds`, and what was not sent is not counted.

@@ -19,6 +19,12 @@ export interface BenchDataSpec {
   prefix?: string;
   /** Seeded players' tokens are `<prefix>-token-<n>` (for benches that answer as them). */
   knownTokens?: boolean;
+  /** The game model (generateData's options): the last N hunts are team hunts (teams of up to 4). */
+  teamHunts?: number;
+  /** Unlock rules: every 4th clue waits for the one before, every 5th for 2 finds. */
+  rules?: boolean;
+  /** Every 3rd clue has two hints, some bought. */
+  hints?: boolean;
 }
 
 export interface BenchData {
@@ -42,6 +48,7 @@ export async function seedAndPublish(pool: Pool, spec: BenchDataSpec, log: (msg:
   const seeded = await generateData(pool, createAnswerHasher(BENCH_ANSWER_HASH_KEY), {
     hunts: spec.hunts, players, finds: findsPerHunt * spec.hunts, seed: spec.seed ?? 1, cluesPerHunt: clues,
     prefix, knownTokens: spec.knownTokens ?? false, withSubmissions: false,
+    teamHunts: spec.teamHunts ?? 0, rules: spec.rules ?? false, hints: spec.hints ?? false,
   });
   // A database that has been running has been vacuumed and analyzed by autovacuum; one bulk
   // loaded a second ago has not (no visibility map: index-only scans read the heap; no statistics).
