@@ -55,10 +55,9 @@ function unlocked(clue: BookClue, found: Map<string, Timestamp>, unlockFrom: Tim
 }
 
 export async function ownView(store: SnapshotStore, player: Player, slug: string): Promise<{ view: OwnView; etag: string }> {
-  const detail = store.documents.get(docKeys.hunt(slug));
-  if (!detail) throw notFound('hunt');
+  const mode = store.huntMode(slug);
+  if (!mode) throw notFound('hunt');
   const book = bookOf(store, slug);
-  const mode: HuntMode = detail.body.subarray(0, 128).includes('"mode":"team"') ? 'team' : 'solo';
   const board = store.boards.get(docKeys.leaderboard(slug));
   const competitorId = mode === 'team' ? store.teamOf(slug, player.id) : player.id;
 

@@ -142,7 +142,7 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     }
     if (!UUID.test(playerId)) throw new ApiError(400, 'invalid_query', 'playerId must be a UUID');
     playerId = playerId.toLowerCase();
-    if (isTeamHunt(store, slug)) return await teamPlayer(ctx, req, res, slug, playerId, board);
+    if (store.huntMode(slug) === 'team') return await teamPlayer(ctx, req, res, slug, playerId, board);
     const key = docKeys.progress(slug, playerId);
     const unpublished = store.unpublished.get(key);
     let held = store.progress.get(key);
@@ -192,12 +192,6 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     if (known) return sendError(res, known);
     throw err;
   }
-}
-
-function isTeamHunt(store: SnapshotStore, slug: string): boolean {
-  const detail = store.documents.get(docKeys.hunt(slug));
-  // Cheaper than parsing the detail on every read: the worker writes its mode right after the slug.
-  return detail !== undefined && detail.body.subarray(0, 128).includes('"mode":"team"');
 }
 
 /** A player of a team hunt: their team's standing and finds (every team's document is held). */

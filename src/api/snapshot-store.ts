@@ -5,7 +5,7 @@
 // publish, never a mix.
 import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
-import { FORMAT_VERSION, docKeys, type OwnContent, type ProgressFind, type TeamContent } from '../core/documents.ts';
+import { FORMAT_VERSION, docKeys, type HuntMode, type OwnContent, type ProgressFind, type TeamContent } from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
 import { ProgressCache, findsOf } from './progress-cache.ts';
@@ -259,6 +259,14 @@ export class SnapshotStore {
     const rest = waiting.filter((f) => !published.has(f.clueId));
     if (rest.length > 0) this.unpublished.set(row.doc_key, rest);
     else this.unpublished.delete(row.doc_key);
+  }
+
+  /** A published hunt's mode, or undefined for a hunt not published. */
+  huntMode(slug: string): HuntMode | undefined {
+    const detail = this.documents.get(docKeys.hunt(slug));
+    if (!detail) return undefined;
+    // Cheaper than parsing the detail on every read: the worker writes its mode right after the slug.
+    return detail.body.subarray(0, 128).includes('"mode":"team"') ? 'team' : 'solo';
   }
 
   /** The team of a player in a team hunt, from the team documents held (undefined: in none). */
