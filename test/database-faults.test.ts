@@ -8,7 +8,7 @@ import pg from 'pg';
 import { createAnswerHasher } from '../src/core/answer-hash.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { createPool } from '../src/core/db.ts';
-import { DatabaseUnavailableError, LockTimeoutError, UniqueViolationError, toDatabaseError } from '../src/core/database-errors.ts';
+import { DatabaseUnavailableError, UniqueViolationError, toDatabaseError } from '../src/core/database-errors.ts';
 import { ApiError } from '../src/api/api-error.ts';
 import { AnswerWriter, type SubmittedAnswer } from '../src/api/answer-submission.ts';
 import { Client } from './support/client.ts';
