@@ -103,4 +103,36 @@ describe('own view', function () {
     expect(alone).to.deep.include({ competitor: null, points: 0, rank: null, cluesFound: 0 });
     expect(alone.clues.map((c: { state: string; title: string | null }) => [c.state, c.title])).to.deep.equal([['open', 'Dock'], ['locked', null]]);
   });
+  it('keeps a view between reads but shows the rank of the latest board, with a new tag when it moves; HEAD sends no body', async () => {
+    const hunt = await createHunt(client, 'own-rank', [
+      { title: 'One', body: 'first', answers: ['one'], points: 10 },
+      { title: 'Two', body: 'second', answers: ['two'], points: 10 },
+    ]);
+    const ann = await registerPlayer(client, 'rank_ann');
+    const bob = await registerPlayer(client, 'rank_bob');
+    await eventually(async () => ((await me('own-rank', ann.token)).status === 200 ? true : undefined), 'the hunt published');
+    await answer(client, 'own-rank', hunt.clues[0]!.id, ann.token, 'one');
+    const first = await eventually(async () => {
+      const res = await me('own-rank', ann.token);
+      return res.body.rank === 1 ? res : undefined;
+    }, 'ann ranked first');
+    // Bob overtakes: nothing of Ann's changes, only the board.
+    await answer(client, 'own-rank', hunt.clues[0]!.id, bob.token, 'one');
+    await answer(client, 'own-rank', hunt.clues[1]!.id, bob.token, 'two');
+    const second = await eventually(async () => {
+      const res = await me('own-rank', ann.token);
+      return res.body.rank === 2 ? res : undefined;
+    }, 'ann ranked second');
+    expect(second.body).to.deep.equal({ ...first.body, rank: 2 });
+    expect(second.headers.get('etag')).to.not.equal(first.headers.get('etag'));
+    expect((await me('own-rank', ann.token, { 'if-none-match': first.headers.get('etag')! })).status).to.equal(200);
+    expect((await me('own-rank', ann.token, { 'if-none-match': second.headers.get('etag')! })).status).to.equal(304);
+
+    const head = await fetch(`${engine.url}/v1/me/hunts/own-rank`, { method: 'HEAD', headers: { authorization: `Bearer ${ann.token}` } });
+    expect([head.status, head.headers.get('etag'), head.headers.get('cache-control'), await head.text()])
+      .to.deep.equal([200, second.headers.get('etag'), 'private, no-store', '']);
+    // An unknown token is refused like every other player route.
+    const stranger = await client.get('/v1/me/hunts/own-rank', { token: 'not-a-token-anyone-has' });
+    expect([stranger.status, stranger.body.error, stranger.headers.get('www-authenticate')]).to.deep.equal([401, 'unauthorized', 'Bearer']);
+  });
 });

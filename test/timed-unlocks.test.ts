@@ -1,7 +1,8 @@
 // Clues that open on time: a clue whose only unlock condition is afterMinutes is locked for
 // everyone (answers and hints 409 clue_locked, its title and body null in the public hunt) until
 // its time comes, then public for everyone with no one's action: the worker's dirty sweep marks
-// the hunt and republishes it. A clue that also waits on a find stays locked in public documents.
+// the hunt and republishes it. A clue that also waits on a find stays locked in public documents,
+// and opens in the own view of a player who made that find.
 import { expect } from 'chai';
 import pg from 'pg';
 import { createPool } from '../src/core/db.ts';
@@ -65,6 +66,11 @@ describe('timed unlocks', function () {
     const { rows: [{ writes }] } = await pool.query(
       'select count(*)::int as writes from submissions where clue_id = any($1)', [[tower, crypt]]);
     expect(writes, 'refused answers write nothing').to.equal(0);
+    // ann's own view, read now (and kept serialized between reads), shows clue 3 locked.
+    const ownStates = async (token: string) => (await client.get('/v1/me/hunts/timed-open', { token })).body.clues
+      .map((c: { state: string }) => c.state) as string[];
+    expect(await ownStates(ann.token)).to.deep.equal(['found', 'locked', 'locked']);
+    expect(Date.now(), 'own view read before the clues came due').to.be.below(opensAt);
 
     // The time comes: the public hunt shows clue 2, with no one's action.
     const opened = await eventually(async () => {
@@ -78,6 +84,9 @@ describe('timed unlocks', function () {
     expect(clueView(opened, 3)).to.include({ locked: true, title: null, body: null });
     // The hint's text is still no public document's.
     expect(JSON.stringify(opened)).to.not.include('Look up at noon');
+    // ann's own view opens clues 2 and 3 on time by itself (ann's documents did not change); bob's opens only clue 2.
+    expect(await ownStates(ann.token)).to.deep.equal(['found', 'open', 'open']);
+    expect(await ownStates(bob.token)).to.deep.equal(['open', 'open', 'locked']);
 
     // Answers and hints to clue 2 are taken now, from anyone; clue 3 opens for ann alone.
     expect((await answer(client, 'timed-open', tower, bob.token, 'bell')).body).to.deep.equal({ correct: true, alreadyFound: false, points: 10 });

@@ -22,7 +22,6 @@ import {
   refreshBody, registerPlayerBody, submitAnswerBody, takeHintBody,
 } from './request-schemas.ts';
 import { createTeam, joinTeam, leaveTeam, removeMember, type MemberNotice } from './teams.ts';
-import { ownView } from './own-view.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -188,19 +187,6 @@ export function createApp(ctx: AppContext): express.Express {
     // Known here at once; other API processes load it within a poll (or look it up meanwhile).
     ctx.players.remember(claimed.player, claimed.tokenHash);
     privateResponse(res).json({ id: claimed.player.id, handle: claimed.player.handle, token: claimed.token });
-  });
-
-  // A player's own view of a hunt (own-view.ts): assembled from memory, private, with ETag/304.
-  app.get('/v1/me/hunts/:slug', async (req, res) => {
-    const player = await requirePlayer(req);
-    const { view, etag } = await ownView(ctx.store, player, slugParam(req));
-    privateResponse(res).set('etag', etag);
-    const match = req.get('if-none-match');
-    if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
-      res.status(304).end();
-      return;
-    }
-    res.json(view);
   });
 
   // Teams of a team hunt (teams.ts). The body is read once the player is known.

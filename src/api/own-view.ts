@@ -3,13 +3,20 @@
 // private state (hints held, points, a team's join code), and the leaderboard for the rank. Unlock
 // rules are evaluated here, against this process's clock, so a time rule opens without a publish.
 // Nothing here is served publicly: locked clues' texts and hint texts leave only in this view.
+//
+// A view is read far more often than it changes: it is kept serialized per player, without its
+// rank, until one of the documents it was made from is replaced, this process hears of a find or
+// hint not yet published, or a clue's time rule opens. The rank (it moves with every publish of
+// the board) is spliced in per read, as the public progress route does.
 import { createHash } from 'node:crypto';
 import {
   docKeys, type BookClue, type ClueBook, type HuntMode, type OwnContent, type ProgressContent, type TeamContent, type Timestamp,
 } from '../core/documents.ts';
 import { notFound } from './api-error.ts';
 import type { Player } from './player-directory.ts';
+import type { HeldProgress } from './progress-cache.ts';
 import { rankOf } from './served-board.ts';
+import type { ServedDocument } from './served-document.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 export type ClueState = 'locked' | 'open' | 'found';
@@ -25,23 +32,28 @@ export interface OwnView {
   mode: HuntMode;
   competitor: { type: 'player' | 'team'; id: string; name: string; joinCode: string | null } | null;
   points: number;
-  rank: number | null;
   cluesFound: number;
   clues: OwnClue[];
+  /** The competitor's place on the board this process holds (null: unranked, or no competitor). */
+  rank: number | null;
 }
 
-/** The parsed clue book of each hunt, kept per document version (parsed once, not per read). */
-const books = new WeakMap<object, ClueBook>();
+/** The view as sent, and its tag (from its bytes: equal views get equal tags in every process). */
+export interface RenderedOwnView { body: Buffer; etag: string }
 
-function bookOf(store: SnapshotStore, slug: string): ClueBook {
-  const doc = store.documents.get(docKeys.book(slug));
-  if (!doc) throw notFound('hunt');
-  let book = books.get(doc);
-  if (!book) {
-    book = JSON.parse(doc.body.toString('utf8')) as ClueBook;
-    books.set(doc, book);
+/**
+ * Documents parsed once per version, not per read: keyed by the held document object, which a
+ * publish replaces (so a new version is parsed once and the old one's parse goes with it).
+ */
+const parsed = new WeakMap<object, unknown>();
+
+function parsedOf<T>(doc: ServedDocument): T {
+  let content = parsed.get(doc);
+  if (content === undefined) {
+    content = JSON.parse(doc.body.toString('utf8'));
+    parsed.set(doc, content);
   }
-  return book;
+  return content as T;
 }
 
 /** Whether every condition of a clue holds for a competitor with these finds, now. */
@@ -54,19 +66,90 @@ function unlocked(clue: BookClue, found: Map<string, Timestamp>, unlockFrom: Tim
   return true;
 }
 
-export async function ownView(store: SnapshotStore, player: Player, slug: string): Promise<{ view: OwnView; etag: string }> {
-  const mode = store.huntMode(slug);
-  if (!mode) throw notFound('hunt');
-  const book = bookOf(store, slug);
-  const board = store.boards.get(docKeys.leaderboard(slug));
-  const competitorId = mode === 'team' ? store.teamOf(slug, player.id) : player.id;
+/** What a view was made from: it stands while each is the same object (and list length) as then. */
+type Inputs = readonly unknown[];
 
+interface Kept { inputs: Inputs; validUntil: number; competitorId: string | undefined; json: string; hash: string }
+
+/** The competitor's documents a view is made from, as held when it was made. */
+interface Held { id: string; own: HeldProgress; progress: HeldProgress | undefined }
+
+export class OwnViews {
+  private readonly store: SnapshotStore;
+  private readonly max: number;
+  /** Serialized views without their rank, by hunt and player, least recently read first. */
+  private readonly kept = new Map<string, Kept>();
+
+  constructor(store: SnapshotStore, max: number) {
+    this.store = store;
+    this.max = max;
+  }
+
+  /**
+   * The player's view of the hunt. Synchronous when the competitor's documents are held (the
+   * common case); a promise when one must be read from the database first.
+   */
+  render(player: Player, slug: string): RenderedOwnView | Promise<RenderedOwnView> {
+    const { store } = this;
+    const mode = store.huntMode(slug);
+    const bookDoc = store.documents.get(docKeys.book(slug));
+    if (!mode || !bookDoc) throw notFound('hunt');
+    const competitorId = mode === 'team' ? store.teamOf(slug, player.id) : player.id;
+    if (competitorId === undefined) return this.rendered(player, slug, mode, bookDoc, undefined);
+    const ownKey = docKeys.own(slug, competitorId);
+    // A solo player's finds are in their progress document, held like the private one; a team's
+    // document is held with every team's.
+    const progressKey = mode === 'solo' ? docKeys.progress(slug, competitorId) : undefined;
+    const own = store.progress.get(ownKey);
+    const progress = progressKey === undefined ? undefined : store.progress.get(progressKey);
+    if (own !== undefined && (progressKey === undefined || progress !== undefined)) {
+      return this.rendered(player, slug, mode, bookDoc, { id: competitorId, own, progress });
+    }
+    const fetchingProgress = progressKey === undefined ? undefined : progress ?? store.progress.fetch(progressKey);
+    return Promise.all([own ?? store.progress.fetch(ownKey), fetchingProgress])
+      .then(([fetchedOwn, fetchedProgress]) => this.rendered(player, slug, mode, bookDoc, { id: competitorId, own: fetchedOwn, progress: fetchedProgress }));
+  }
+
+  private rendered(player: Player, slug: string, mode: HuntMode, bookDoc: ServedDocument, held: Held | undefined): RenderedOwnView {
+    const { store } = this;
+    const id = held?.id;
+    const publicKey = id === undefined ? undefined : mode === 'team' ? docKeys.team(slug, id) : docKeys.progress(slug, id);
+    const unpublished = publicKey === undefined ? undefined : store.unpublished.get(publicKey);
+    const hints = id === undefined ? undefined : store.unpublishedHints.get(docKeys.own(slug, id));
+    const inputs: Inputs = [
+      bookDoc, id, held?.own, mode === 'team' && publicKey ? store.documents.get(publicKey) : held?.progress,
+      unpublished, unpublished?.length, hints, hints?.length, mode === 'team' ? store.pendingTeamName(slug, player.id) : player.handle,
+    ];
+    const key = `${slug}\n${player.id}`;
+    const now = Date.now();
+    let kept = this.kept.get(key);
+    if (kept && now < kept.validUntil && kept.inputs.every((input, i) => input === inputs[i])) {
+      this.kept.delete(key);
+    } else {
+      const { view, validUntil } = assemble(store, player, slug, mode, bookDoc, held, now);
+      const json = JSON.stringify(view);
+      kept = { inputs, validUntil, competitorId: id, json, hash: createHash('sha1').update(json).digest('base64url').slice(0, 16) };
+    }
+    this.kept.set(key, kept);
+    if (this.kept.size > this.max) this.kept.delete(this.kept.keys().next().value!);
+    const board = store.boards.get(docKeys.leaderboard(slug));
+    const rank = kept.competitorId !== undefined && board ? rankOf(board, kept.competitorId) : null;
+    return { body: Buffer.from(`${kept.json.slice(0, -1)},"rank":${rank}}`), etag: `"own.${kept.hash}.${rank ?? '-'}"` };
+  }
+}
+
+/** The view without its rank, and until when it stands (the next moment a time rule opens a clue). */
+function assemble(
+  store: SnapshotStore, player: Player, slug: string, mode: HuntMode, bookDoc: ServedDocument, held: Held | undefined, now: number,
+): { view: Omit<OwnView, 'rank'>; validUntil: number } {
+  const book = parsedOf<ClueBook>(bookDoc);
   const found = new Map<string, Timestamp>();
   let competitor: OwnView['competitor'] = null;
   let points = 0;
   let hints = new Set<string>();
-  if (competitorId !== undefined) {
-    const own = await held(store, docKeys.own(slug, competitorId)) as OwnContent | undefined;
+  if (held) {
+    const competitorId = held.id;
+    const own = held.own.body === null ? undefined : parsedOf<OwnContent>(held.own as ServedDocument);
     // A team not yet published (just created) is named from the membership notice.
     let name = mode === 'team' ? store.pendingTeamName(slug, player.id) ?? '' : player.handle;
     // The ledger's points as published (the private state's when there is one: it counts hint
@@ -76,14 +159,14 @@ export async function ownView(store: SnapshotStore, player: Player, slug: string
     const publicKey = mode === 'team' ? docKeys.team(slug, competitorId) : docKeys.progress(slug, competitorId);
     if (mode === 'team') {
       const team = store.documents.get(publicKey);
-      const content = team ? JSON.parse(team.body.toString('utf8')) as TeamContent : undefined;
+      const content = team ? parsedOf<TeamContent>(team) : undefined;
       if (content) {
         name = content.name;
         publicPoints = content.points;
         for (const f of content.finds) found.set(f.clueId, f.foundAt);
       }
     } else {
-      const progress = await held(store, publicKey) as ProgressContent | undefined;
+      const progress = held.progress?.body ? parsedOf<ProgressContent>(held.progress as ServedDocument) : undefined;
       if (progress) publicPoints = progress.points;
       for (const f of progress?.finds ?? []) found.set(f.clueId, f.foundAt);
     }
@@ -103,28 +186,21 @@ export async function ownView(store: SnapshotStore, player: Player, slug: string
     competitor = { type: mode === 'team' ? 'team' : 'player', id: competitorId, name, joinCode: own?.joinCode ?? null };
   }
 
-  const now = Date.now();
+  let validUntil = Infinity;
   const clues: OwnClue[] = book.clues.map((clue) => {
     const foundAt = found.get(clue.id) ?? null;
     // Without a competitor (a player in no team of a team hunt) only clues without conditions open.
     const state: ClueState = foundAt ? 'found' : (competitor ? unlocked(clue, found, book.unlockFrom, now) : !clue.unlock) ? 'open' : 'locked';
+    const minutes = clue.unlock?.afterMinutes;
+    if (state === 'locked' && competitor && minutes != null && book.unlockFrom !== null) {
+      const opens = Date.parse(book.unlockFrom) + minutes * 60_000;
+      if (opens > now) validUntil = Math.min(validUntil, opens);
+    }
     return {
       id: clue.id, position: clue.position, points: clue.points, state,
       title: state === 'locked' ? null : clue.title, body: state === 'locked' ? null : clue.body, foundAt,
       hints: clue.hints.map((h) => ({ n: h.n, cost: h.cost, text: hints.has(`${clue.id}:${h.n}`) ? h.text : null })),
     };
   });
-  const view: OwnView = {
-    hunt: slug, mode, competitor, points,
-    rank: competitorId !== undefined && board ? rankOf(board, competitorId) : null,
-    cluesFound: found.size, clues,
-  };
-  const etag = `"own.${createHash('sha1').update(JSON.stringify(view)).digest('base64url').slice(0, 16)}"`;
-  return { view, etag };
-}
-
-/** A competitor's document held like progress (fetched once when not held), parsed; undefined when there is none. */
-async function held(store: SnapshotStore, key: string): Promise<object | undefined> {
-  const doc = store.progress.get(key) ?? await store.progress.fetch(key);
-  return doc.body === null ? undefined : JSON.parse(doc.body.toString('utf8')) as object;
+  return { view: { hunt: slug, mode, competitor, points, cluesFound: found.size, clues }, validUntil };
 }

@@ -106,6 +106,11 @@ export class PlayerDirectory {
     this.known.set(row.id, row.handle);
   }
 
+  /** The player a bearer token belongs to when this process holds it, without asking the database. */
+  heldBearer(token: string): Player | undefined {
+    return this.players.get(hashToken(token).toString('base64'));
+  }
+
   /** The player a bearer token belongs to, or undefined when no player has it. */
   async byBearer(token: string): Promise<Player | undefined> {
     const hash = hashToken(token);

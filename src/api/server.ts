@@ -1,5 +1,5 @@
 // The API process: loads snapshots into memory, then serves them over node:http, with express
-// behind for everything that is not a snapshot read.
+// behind for everything that is not a read held in memory (snapshots and players' own views).
 import cluster from 'node:cluster';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -19,6 +19,8 @@ import { AnswerWriter } from './answer-submission.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { createApp } from './app.ts';
 import { LookupBudget } from './lookup-budget.ts';
+import { matchOwnViewRoute, OWN_VIEW_ROUTE, serveOwnView } from './own-view-route.ts';
+import { OwnViews } from './own-view.ts';
 import { PlayerDirectory } from './player-directory.ts';
 import { applyResponseHeaders } from './response-headers.ts';
 import { matchSnapshotRoute, serveSnapshot } from './snapshot-routes.ts';
@@ -48,6 +50,10 @@ export interface ApiSettings extends Config {
 // requests timed out against 690 with four). Cluster workers get their connections from the
 // primary, which only accepts.
 const LISTENING_SOCKETS = process.platform === 'linux' && !cluster.isWorker ? 16 : 1;
+
+// Players' own views kept serialized (a few KB each): the players reading theirs right now. One
+// not kept is assembled again from held documents, in memory.
+const OWN_VIEWS_KEPT = 5_000;
 
 export async function startApi(config: ApiSettings, options: { log?: Logger } = {}): Promise<ApiHandle> {
   const log = options.log ?? createLogger('api', config.logLevel);
@@ -110,6 +116,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   await store.start();
 
   const snapshots = { store, players, onLookup: metrics.snapshotLookup };
+  const ownViews = { store, players, views: new OwnViews(store, OWN_VIEWS_KEPT) };
   // A request answered later (a progress read that asks the database, anything express serves)
   // is counted in flight until its response closes, finished or aborted by the client.
   const track = (req: http.IncomingMessage, res: http.ServerResponse, route: string | undefined, started: number) => {
@@ -128,25 +135,30 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const match = req.method === 'GET' || req.method === 'HEAD' ? matchSnapshotRoute(path) : undefined;
-    if (!match) {
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    const match = read ? matchSnapshotRoute(path) : undefined;
+    const ownSlug = read && !match ? matchOwnViewRoute(path) : undefined;
+    if (!match && ownSlug === undefined) {
       track(req, res, undefined, started);
       app(req, res);
       return;
     }
+    const route = match ? match.route : OWN_VIEW_ROUTE;
     let pending: Promise<void> | void = undefined;
     try {
-      pending = serveSnapshot(snapshots, req, res, match, q === -1 ? '' : url.slice(q + 1));
+      pending = match
+        ? serveSnapshot(snapshots, req, res, match, q === -1 ? '' : url.slice(q + 1))
+        : serveOwnView(ownViews, req, res, ownSlug!);
     } catch (err) {
       failed(res, err);
     }
     if (pending === undefined && res.writableEnded) {
       // Answered within this call, as every read held in memory is: counted now, which spares the
       // hot path a 'close' listener per request.
-      metrics.requestFinished(req.method ?? 'GET', match.route, res.statusCode, (performance.now() - started) / 1000, false);
+      metrics.requestFinished(req.method ?? 'GET', route, res.statusCode, (performance.now() - started) / 1000, false);
       return;
     }
-    track(req, res, match.route, started);
+    track(req, res, route, started);
     pending?.catch((err: unknown) => failed(res, err));
   };
   // Slow clients: headers must arrive within HEADERS_TIMEOUT_MS and the whole request within
@@ -229,7 +241,6 @@ function routeOf(req: http.IncomingMessage): string {
   if (path === '/v1/me/transfer-codes' || path === '/v1/players/claim') return path;
   if (/^\/v1\/hunts\/[^/]+\/clues\/[^/]+\/answers$/.test(path)) return '/v1/hunts/:slug/clues/:clueId/answers';
   if (/^\/v1\/hunts\/[^/]+\/clues\/[^/]+\/hints\/[^/]+$/.test(path)) return '/v1/hunts/:slug/clues/:clueId/hints/:n';
-  if (/^\/v1\/me\/hunts\/[^/]+$/.test(path)) return '/v1/me/hunts/:slug';
   const teams = /^\/v1\/hunts\/[^/]+\/teams(\/join|\/leave)?$/.exec(path);
   if (teams) return `/v1/hunts/:slug/teams${teams[1] ?? ''}`;
   if (/^\/v1\/admin\/hunts\/[^/]+\/teams\/[^/]+\/members\/[^/]+$/.test(path)) return '/v1/admin/hunts/:slug/teams/:teamId/members/:playerId';

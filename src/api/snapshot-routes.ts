@@ -239,7 +239,8 @@ function rankedProgress(doc: ServedDocument, board: ServedBoard, playerId: strin
   return { etag: `${doc.etag.slice(0, -1)}.${board.version}"`, version: doc.version, generatedAtMs: doc.generatedAtMs, body };
 }
 
-function etagMatches(header: string | undefined, etag: string): boolean {
+/** Whether an If-None-Match header matches the tag. */
+export function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
   // Weak comparison, as If-None-Match requires: W/"x" matches "x".
