@@ -241,14 +241,15 @@ describe('HTTP API contract', () => {
     });
 
     it('answers 409 hunt_not_live outside the hunt window or after it ended', async () => {
-      await createHunt(client, 'future-hunt', [{ answers: ['later'] }], { startsAt: '2099-01-01T00:00:00Z' });
+      // A hunt not started shows no clues in public: the clue id comes from the create response.
+      const created = await createHunt(client, 'future-hunt', [{ answers: ['later'] }], { startsAt: '2099-01-01T00:00:00Z' });
       const future = await client.get('/v1/admin/jobs/00000000-0000-4000-8000-000000000000', { token: ADMIN_TOKEN });
       expect(future.status).to.equal(404);
-      const created = await eventually(async () => {
+      await eventually(async () => {
         const res = await client.get('/v1/hunts/future-hunt');
         return res.status === 200 ? res.body : undefined;
       }, 'future hunt published');
-      const res = await answer(client, 'future-hunt', created.clues[0].id, player.token, 'later');
+      const res = await answer(client, 'future-hunt', created.clues[0]!.id, player.token, 'later');
       expect(res.status).to.equal(409);
       expect(res.body.error).to.equal('hunt_not_live');
 

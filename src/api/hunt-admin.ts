@@ -165,6 +165,12 @@ export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof 
     const startsAt = body.startsAt === undefined ? hunt.starts_at : body.startsAt;
     const endsAt = body.endsAt === undefined ? hunt.ends_at : body.endsAt;
     checkWindow(startsAt, endsAt);
+    // The engine would end it again at once (hunt-clock.ts): going live needs an end still to come.
+    if (body.status === 'live' && endsAt && endsAt.getTime() <= Date.now()) {
+      throw new ApiError(409, 'invalid_transition', body.endsAt === undefined
+        ? 'this hunt\'s endsAt has passed: move endsAt (or set it to null) in the same request to make it live again'
+        : 'endsAt must be in the future for the hunt to be live');
+    }
     const updated = await one<HuntRecord>(tx,
       `update hunts set status = $2, starts_at = $3, ends_at = $4,
               first_live_at = coalesce(first_live_at, case when $2::hunt_status = 'live' then clock_timestamp() end) where id = $1

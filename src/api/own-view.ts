@@ -69,7 +69,8 @@ function unlocked(clue: BookClue, found: Map<string, Timestamp>, unlockFrom: Tim
 /** What a view was made from: it stands while each is the same object (and list length) as then. */
 type Inputs = readonly unknown[];
 
-interface Kept { inputs: Inputs; validUntil: number; competitorId: string | undefined; json: string; hash: string }
+/** A view kept: its bytes up to the rank (without the closing brace), and their hash. */
+interface Kept { inputs: Inputs; validUntil: number; competitorId: string | undefined; head: Buffer; hash: string }
 
 /** The competitor's documents a view is made from, as held when it was made. */
 interface Held { id: string; own: HeldProgress; progress: HeldProgress | undefined }
@@ -128,13 +129,16 @@ export class OwnViews {
     } else {
       const { view, validUntil } = assemble(store, player, slug, mode, bookDoc, held, now);
       const json = JSON.stringify(view);
-      kept = { inputs, validUntil, competitorId: id, json, hash: createHash('sha1').update(json).digest('base64url').slice(0, 16) };
+      kept = {
+        inputs, validUntil, competitorId: id,
+        head: Buffer.from(json.slice(0, -1)), hash: createHash('sha1').update(json).digest('base64url').slice(0, 16),
+      };
     }
     this.kept.set(key, kept);
     if (this.kept.size > this.max) this.kept.delete(this.kept.keys().next().value!);
     const board = store.boards.get(docKeys.leaderboard(slug));
     const rank = kept.competitorId !== undefined && board ? rankOf(board, kept.competitorId) : null;
-    return { body: Buffer.from(`${kept.json.slice(0, -1)},"rank":${rank}}`), etag: `"own.${kept.hash}.${rank ?? '-'}"` };
+    return { body: Buffer.concat([kept.head, Buffer.from(`,"rank":${rank}}`)]), etag: `"own.${kept.hash}.${rank ?? '-'}"` };
   }
 }
 
@@ -186,6 +190,11 @@ function assemble(
     competitor = { type: mode === 'team' ? 'team' : 'player', id: competitorId, name, joinCode: own?.joinCode ?? null };
   }
 
+  // Before the hunt starts no clue is shown, whatever the published documents say yet.
+  const startsAt = book.startsAt === null ? null : Date.parse(book.startsAt);
+  if (startsAt !== null && now < startsAt) {
+    return { view: { hunt: slug, mode, competitor, points, cluesFound: found.size, clues: [] }, validUntil: startsAt };
+  }
   let validUntil = Infinity;
   const clues: OwnClue[] = book.clues.map((clue) => {
     const foundAt = found.get(clue.id) ?? null;

@@ -22,6 +22,8 @@ export type HuntMode = 'solo' | 'team';
 
 export type HuntStatus = 'draft' | 'live' | 'ended';
 export const HUNT_STATUSES: readonly HuntStatus[] = ['draft', 'live', 'ended'];
+/** A hunt's status as the public sees it: a live hunt whose startsAt is to come is "scheduled" (derived, never stored). */
+export type PublicHuntStatus = HuntStatus | 'scheduled';
 
 /** ISO 8601 / RFC 3339 UTC with milliseconds, e.g. 2026-11-26T10:31:38.123Z */
 export type Timestamp = string;
@@ -29,7 +31,7 @@ export type Timestamp = string;
 export interface Stamp { version: number; generatedAt: Timestamp }
 
 export interface HuntsIndexItem {
-  slug: string; title: string; status: HuntStatus;
+  slug: string; title: string; status: PublicHuntStatus;
   startsAt: Timestamp | null; endsAt: Timestamp | null;
   clueCount: number; playerCount: number;
 }
@@ -48,9 +50,10 @@ export interface ClueView {
   solveCount: number; firstFinder: FirstFinder | null;
 }
 export interface HuntDetailContent {
-  slug: string; mode: HuntMode; title: string; description: string; status: HuntStatus;
+  slug: string; mode: HuntMode; title: string; description: string; status: PublicHuntStatus;
   startsAt: Timestamp | null; endsAt: Timestamp | null;
   clueCount: number; playerCount: number; findCount: number;
+  /** Empty while the hunt is scheduled. */
   clues: ClueView[];
 }
 
@@ -111,7 +114,8 @@ export interface BookClue {
   unlock: UnlockRule | null; hints: { n: number; cost: number; text: string }[];
 }
 /** A hunt's clue book (private): every clue as its organiser wrote it; time rules count from unlockFrom. */
-export interface ClueBook { unlockFrom: Timestamp | null; clues: BookClue[] }
+/** startsAt: before it, the own view shows no clue (the API's clock decides, as for afterMinutes). */
+export interface ClueBook { startsAt: Timestamp | null; unlockFrom: Timestamp | null; clues: BookClue[] }
 /** A competitor's own state (private): hints held [[clueId, n]], ledger points, a team's join code. */
 export interface OwnContent { points: number; hints: [string, number][]; joinCode: string | null }
 

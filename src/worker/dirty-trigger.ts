@@ -1,9 +1,8 @@
 // Turns dirty hunts into refresh requests: at once on the writer's NOTIFY, and by a periodic sweep
 // of dirty_hunts and read_model_changes that catches whatever a notification missed (worker down,
 // connection lost, an API process that died between its commit and its NOTIFY, a refresh skipped
-// or failed). Requests are idempotent: the scheduler coalesces them per hunt. The sweep also marks
-// dirty the hunts of clues that open on time (unlock afterMinutes alone) once their time has come,
-// so the public hunt shows them without anyone's action.
+// or failed). Requests are idempotent: the scheduler coalesces them per hunt. Moments of time
+// (a hunt's start, end or freeze, a clue opening on time) are the hunt clock's (hunt-clock.ts).
 import { DIRTY_CHANNEL, type ChangeNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
@@ -16,8 +15,6 @@ export class DirtyTrigger {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
   private stopped = false;
-  /** The database's clock at the last look for clues opening on time (start: a while back). */
-  private openedSince: Date | undefined;
   private readonly pool: Pool;
   private readonly request: (huntId: string) => void;
   private readonly sweepIntervalMs: number;
@@ -55,28 +52,6 @@ export class DirtyTrigger {
     while (this.sweeping) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /**
-   * Hunts with a clue whose only condition is time, opened since the last look: a full refresh
-   * publishes its title and body. Several workers may mark the same hunt; that is one refresh more.
-   */
-  private async markTimedOpenings(): Promise<void> {
-    const { rows } = await this.pool.query<{ hunt_id: string | null; now: Date }>(
-      `with opened as (
-         insert into dirty_hunts (hunt_id)
-         select distinct c.hunt_id from clues c join hunts h on h.id = c.hunt_id
-          where c.unlock_after_minutes is not null and c.unlock_after_clues is null and c.unlock_after_finds is null
-            and h.status = 'live'
-            and coalesce(h.starts_at, h.first_live_at) + c.unlock_after_minutes * interval '1 minute'
-                > coalesce($1, now() - interval '1 hour')
-            and coalesce(h.starts_at, h.first_live_at) + c.unlock_after_minutes * interval '1 minute' <= now()
-         on conflict (hunt_id) do update set generation = nextval('dirty_generation_seq')
-         returning hunt_id)
-       -- now(): this statement's start, the end of this look and the start of the next.
-       select o.hunt_id, now() from (values (1)) one (x) left join opened o on true`, [this.openedSince ?? null]);
-    this.openedSince = rows[0]!.now;
-    if (!this.stopped) for (const row of rows) if (row.hunt_id) this.request(row.hunt_id);
-  }
-
   /** One pass at a time; a pass that overlaps the next tick is skipped, not stacked. */
   async sweep(): Promise<void> {
     if (this.sweeping || this.stopped) return;
@@ -90,7 +65,6 @@ export class DirtyTrigger {
          select distinct hunt_id from read_model_changes where recorded_at < clock_timestamp() - $1 * interval '1 millisecond'`,
         [this.sweepIntervalMs]);
       if (!this.stopped) for (const row of rows) this.request(row.hunt_id);
-      await this.markTimedOpenings();
     } catch (err) {
       this.log.warn('dirty sweep failed', { err });
     } finally {

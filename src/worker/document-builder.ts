@@ -3,7 +3,7 @@
 // checked against each other.
 import {
   LEADERBOARD_PAGE_SIZE, docKeys, toTimestamp,
-  type ClueView, type DocumentKind, type FirstFinder, type HuntDetailContent, type HuntMode, type HuntsIndexContent,
+  type ClueView, type DocumentKind, type PublicHuntStatus, type FirstFinder, type HuntDetailContent, type HuntMode, type HuntsIndexContent,
   type BookClue, type ClueBook, type LeaderboardEntry, type LeaderboardHead, type OwnContent, type ProgressContent, type TeamContent,
 } from '../core/documents.ts';
 import type { BookClueRow, CompetitorFindsRow, HuntRow, HuntRows, OwnRow } from './read-model-rows.ts';
@@ -43,15 +43,19 @@ export function detailDraft(hunt: HuntRow, counts: HuntCounts, clues: ClueView[]
     mode: hunt.mode,
     title: hunt.title,
     description: hunt.description,
-    status: hunt.status,
+    status: publicStatus(hunt),
     startsAt: toTimestamp(hunt.starts_at),
     endsAt: toTimestamp(hunt.ends_at),
     clueCount: counts.clueCount,
     playerCount: counts.playerCount,
     findCount: counts.findCount,
-    clues,
+    clues: hunt.scheduled ? [] : clues,
   };
   return { key: docKeys.hunt(hunt.slug), kind: 'hunt', content };
+}
+
+export function publicStatus(hunt: Pick<HuntRow, 'status' | 'scheduled'>): PublicHuntStatus {
+  return hunt.scheduled ? 'scheduled' : hunt.status;
 }
 
 export function boardDrafts(slug: string, entries: LeaderboardEntry[]): BoardDrafts {
@@ -130,7 +134,7 @@ export function bookDraft(hunt: HuntRow, rows: BookClueRow[]): DocumentDraft {
       : null,
     hints: c.hints ? (JSON.parse(c.hints) as [number, number, string][]).map(([n, cost, text]) => ({ n, cost, text })) : [],
   }));
-  const content: ClueBook = { unlockFrom: toTimestamp(hunt.unlock_from), clues };
+  const content: ClueBook = { startsAt: toTimestamp(hunt.starts_at), unlockFrom: toTimestamp(hunt.unlock_from), clues };
   return { key: docKeys.book(hunt.slug), kind: 'book', content };
 }
 
@@ -178,8 +182,8 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
   };
 }
 
-export interface IndexRow extends Pick<HuntRow, 'slug' | 'title' | 'status' | 'starts_at' | 'ends_at'> {
-  clue_count: number; player_count: number;
+export interface IndexRow extends Pick<HuntRow, 'slug' | 'title' | 'starts_at' | 'ends_at'> {
+  status: PublicHuntStatus; clue_count: number; player_count: number;
 }
 
 export function buildHuntsIndex(rows: IndexRow[]): DocumentDraft {

@@ -6,7 +6,7 @@ import { SNAPSHOT_CHANNEL, type PublishNotice } from '../core/channels.ts';
 import {
   FORMAT_VERSION, contentHash, docKeys, serialize, type DocumentKind, type Stamp,
 } from '../core/documents.ts';
-import { buildHuntsIndex, type DocumentDraft, type HuntDocuments, type IndexRow } from './document-builder.ts';
+import { buildHuntsIndex, publicStatus, type DocumentDraft, type HuntDocuments, type IndexRow } from './document-builder.ts';
 import type { HuntRow } from './read-model-rows.ts';
 
 // Serializes publishes so that commit order equals published_seq order: a reader that has seen
@@ -151,7 +151,7 @@ function upsertListingsSql(n: number): string {
   const [id, slug, title, status, starts, ends, created, clues, players] = Array.from({ length: 9 }, (_, i) => `$${n + i}`);
   return `insert into hunt_publications
          (hunt_id, published_at, slug, title, status, starts_at, ends_at, created_at, clue_count, player_count)
-       select id, clock_timestamp(), slug, title, status::hunt_status, starts_at, ends_at, created_at, clue_count, player_count
+       select id, clock_timestamp(), slug, title, status, starts_at, ends_at, created_at, clue_count, player_count
          from unnest(${id}::uuid[], ${slug}::text[], ${title}::text[], ${status}::text[], ${starts}::timestamptz[],
                      ${ends}::timestamptz[], ${created}::timestamptz[], ${clues}::integer[], ${players}::integer[])
            as t(id, slug, title, status, starts_at, ends_at, created_at, clue_count, player_count)
@@ -169,7 +169,7 @@ function upsertListingsSql(n: number): string {
 
 function listingColumns(listed: { hunt: HuntRow; docs: HuntDocuments }[]): unknown[] {
   const column = <T>(f: (x: { hunt: HuntRow; docs: HuntDocuments }) => T) => listed.map(f);
-  return [column((x) => x.hunt.id), column((x) => x.hunt.slug), column((x) => x.hunt.title), column((x) => x.hunt.status),
+  return [column((x) => x.hunt.id), column((x) => x.hunt.slug), column((x) => x.hunt.title), column((x) => publicStatus(x.hunt)),
     column((x) => x.hunt.starts_at), column((x) => x.hunt.ends_at), column((x) => x.hunt.created_at),
     column((x) => x.docs.detail.content.clueCount), column((x) => x.docs.detail.content.playerCount)];
 }

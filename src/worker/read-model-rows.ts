@@ -20,8 +20,11 @@ export interface HuntRow {
   starts_at: Date | null; ends_at: Date | null; created_at: Date; mode: HuntMode;
   /** What afterMinutes rules count from: startsAt, else the first move to live. */
   unlock_from: Date | null;
+  /** Live, but its startsAt is to come (as of the refresh's snapshot): listed, its clues not yet shown. */
+  scheduled: boolean;
 }
-const HUNT_COLUMNS = 'id, slug, title, description, status, starts_at, ends_at, created_at, mode, coalesce(starts_at, first_live_at) as unlock_from';
+const HUNT_COLUMNS = `id, slug, title, description, status, starts_at, ends_at, created_at, mode,
+  coalesce(starts_at, first_live_at) as unlock_from, (status = 'live' and starts_at is not null and starts_at > now()) as scheduled`;
 /** A clue as its organiser wrote it (the private clue book), hints as JSON [[n, cost, text], ...]. */
 export interface BookClueRow {
   id: string; position: number; title: string; body: string; points: number;

@@ -1,6 +1,6 @@
-// The worker process: refreshes dirty hunts as their changes are announced, works the admin and
-// full-rebuild queues, fires the periodic full rebuild, and exports its metrics. Computes; never
-// serves players.
+// The worker process: refreshes dirty hunts as their changes are announced, keeps hunts' times
+// (hunt-clock.ts), works the admin and full-rebuild queues, fires the periodic full rebuild, and
+// exports its metrics. Computes; never serves players.
 import type http from 'node:http';
 import { PgBoss, type Job } from 'pg-boss';
 import type { Config } from '../core/config.ts';
@@ -16,6 +16,7 @@ import {
 import { DirtyTrigger } from './dirty-trigger.ts';
 import { fullRebuild } from './full-rebuild.ts';
 import { scheduleFullRebuild } from './full-rebuild-schedule.ts';
+import { HuntClock } from './hunt-clock.ts';
 import { HuntsIndexPublisher } from './hunts-index-publisher.ts';
 import { PublishedStateCache } from './published-state-cache.ts';
 import { startRateWindowPruning } from './rate-window-pruning.ts';
@@ -144,6 +145,9 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   }
   resources.add('dirty trigger', () => trigger.stop());
   await trigger.start();
+  const clock = new HuntClock({ pool, request: (huntId) => scheduler.request(huntId), intervalMs: config.dirtySweepIntervalMs, log });
+  resources.add('hunt clock', () => clock.stop());
+  await clock.start();
   const pruning = startRateWindowPruning(pool, RATE_WINDOW_PRUNE_INTERVAL_MS, log);
   resources.add('rate window pruning', () => pruning.stop());
   if (options.schedule !== false) {
