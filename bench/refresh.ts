@@ -1,5 +1,5 @@
 // `npm run bench:refresh -- [--finds 2000000] [--small-finds 200000] [--players-per-hunt 1000]
-//   [--rate 200] [--live-hunts 50] [--seconds 60] [--samples 30] [--game-model] [--quick]`
+//   [--rate 200] [--live-hunts 50] [--seconds 60] [--samples 30] [--game-model] [--quick] [--stats-only]`
 // Freshness at scale (issue 3), on a durable database of its own, in two parts:
 // 1. The cost of refreshing one dirty hunt, at two data sizes with the same per-hunt size: the
 //    incremental path (what a change triggers; from the worker's memory of the hunt, and reading
@@ -8,13 +8,20 @@
 //    rate of accepted answers over many live hunts, staleness read from the API's own histogram
 //    (commit of each answer to its document in the API's memory), the backlog sampled every second,
 //    the database CPU per refresh and the dead tuples the serving tables gained.
+// At both sizes, after part 1: the organiser analytics (src/worker/stats-refresh.ts), with about
+// one wrong guess per two finds added: the first fill of its materialized views, then REFRESH
+// MATERIALIZED VIEW CONCURRENTLY per view and the whole stats job (views and documents), each
+// after a small change; the views' size, and one hunt's stats document and big board read as the
+// admin routes read them. --stats-only skips part 2 (part 1 and the analytics only).
 // --game-model: the data has teams, rules and hints (generateData's teamHunts/rules/hints): a quarter
 // of the hunts are team hunts (teams of 4), every hunt has unlock rules and hints (some bought). A
 // quarter of the sampled and of the live hunts are team hunts, answered by their members (a
 // member's token: the find is the team's); after the mixed load, a second phase answers in the
 // live team hunts only, at the same rate, so their staleness is measured on its own.
 import { parseArgs } from 'node:util';
+import { bigboard, statsDocument } from '../src/api/admin-analytics.ts';
 import { freePort } from '../src/core/embedded-postgres.ts';
+import { STATS_VIEWS, refreshStats, type StatsRefreshOutcome } from '../src/worker/stats-refresh.ts';
 import { fullRebuild } from '../src/worker/full-rebuild.ts';
 import { PublishedStateCache } from '../src/worker/published-state-cache.ts';
 import { refreshHunt } from '../src/worker/refresh-hunt.ts';
@@ -34,8 +41,12 @@ const { values } = parseArgs({ options: {
   'players-per-hunt': { type: 'string', default: '1000' }, rate: { type: 'string', default: '200' },
   'live-hunts': { type: 'string', default: '50' }, seconds: { type: 'string', default: '60' },
   samples: { type: 'string', default: '30' }, quick: { type: 'boolean', default: false },
-  'game-model': { type: 'boolean', default: false },
+  'game-model': { type: 'boolean', default: false }, 'stats-only': { type: 'boolean', default: false },
 } });
+const STATS_ONLY = values['stats-only'];
+/** The stats job's default interval (STATS_REFRESH_SECONDS): the job must take far less. */
+const STATS_INTERVAL_MS = 60_000;
+const STATS_RUNS = values.quick ? 3 : 5;
 const GAME_MODEL = values['game-model'];
 const quick = values.quick;
 const PER_HUNT = Number(values['players-per-hunt']);
@@ -176,6 +187,73 @@ async function refreshCost(db: DurableDatabase, data: BenchData): Promise<SizeRe
   }
 }
 
+interface StatsCost {
+  finds: number; wrongGuesses: number; hintsTaken: number; hunts: number;
+  fill: StatsRefreshOutcome; runs: StatsRefreshOutcome[]; jobDbMs: number; viewBytes: Record<string, number>; viewRows: Record<string, number>;
+  statsReadMs: number; bigboardReadMs: number; bigboardCells: number;
+}
+
+/**
+ * The organiser analytics at this size: wrong guesses added (the seed writes none), the views'
+ * first fill (WITH NO DATA until then), then STATS_RUNS stats jobs, each after a small change (a
+ * hundred more wrong guesses), so CONCURRENTLY has a difference to write. Then one hunt's admin
+ * reads, as the routes make them.
+ */
+async function statsRefreshCost(db: DurableDatabase, data: BenchData): Promise<StatsCost> {
+  const postmaster = await postmasterPid(db.pool);
+  // About one wrong guess per two finds, half a minute before the find, by the finder.
+  await db.pool.query(
+    `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct, submitted_at)
+     select hunt_id, clue_id, player_id, 'bench', sha256(convert_to('wrong ' || competitor_id || clue_id, 'UTF8')), false, found_at - interval '30 seconds'
+       from finds where (extract(epoch from found_at) * 1000)::bigint % 2 = 0
+     on conflict do nothing`);
+  await db.pool.query('vacuum analyze submissions');
+  const counts = (await db.pool.query<{ wrong: number; hints: number; finds: number }>(
+    `select (select count(*) from submissions where not correct)::int as wrong, (select count(*) from hints_taken)::int as hints,
+            (select count(*) from finds)::int as finds`)).rows[0]!;
+  const fill = await refreshStats(db.pool);
+  if (fill.concurrently) throw new Error('expected the first stats refresh to fill empty views');
+  await db.pool.query(`vacuum analyze ${STATS_VIEWS.join(', ')}`);
+  const runs: StatsRefreshOutcome[] = [];
+  let cpu = 0;
+  for (let i = 0; i < STATS_RUNS; i++) {
+    await db.pool.query(
+      `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct)
+       select hunt_id, clue_id, player_id, 'bench', sha256(convert_to('again ' || $1 || competitor_id || clue_id, 'UTF8')), false
+         from finds where hunt_id = any($2::uuid[]) limit 100`, [i, data.huntIds.slice(0, 5)]);
+    const before = serverCpuSeconds(postmaster);
+    const run = await refreshStats(db.pool);
+    cpu += serverCpuSeconds(postmaster) - before;
+    if (!run.concurrently) throw new Error('expected CONCURRENTLY once the views are populated');
+    runs.push(run);
+  }
+  const sizes = (await db.pool.query<{ relname: string; bytes: number; rows: number }>(
+    `select c.relname, pg_total_relation_size(c.oid)::int8 as bytes, c.reltuples::int8 as rows
+       from pg_class c where c.relname = any($1) and c.relnamespace = current_schema()::regnamespace`, [STATS_VIEWS])).rows;
+  const slug = data.slugs[0]!;
+  const reads = async <T>(fn: () => Promise<T>) => {
+    const ms: number[] = [];
+    let out: T | undefined;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      out = await fn();
+      ms.push(performance.now() - t);
+    }
+    return { ms: median(ms), out: out! };
+  };
+  const stats = await reads(() => statsDocument(db.pool, slug));
+  const board = await reads(() => bigboard(db.pool, slug));
+  const result: StatsCost = {
+    finds: counts.finds, wrongGuesses: counts.wrong, hintsTaken: counts.hints, hunts: fill.hunts, fill, runs,
+    jobDbMs: (cpu * 1000) / STATS_RUNS,
+    viewBytes: Object.fromEntries(sizes.map((r) => [r.relname, r.bytes])), viewRows: Object.fromEntries(sizes.map((r) => [r.relname, r.rows])),
+    statsReadMs: stats.ms, bigboardReadMs: board.ms, bigboardCells: board.out.competitors.length * board.out.clues.length,
+  };
+  console.log(`  ${fmt.int(counts.finds)} finds: stats views filled in ${(fill.durationMs / 1000).toFixed(1)} s; stats job (CONCURRENTLY) median `
+    + `${fmt.int(median(runs.map((r) => r.durationMs)))} ms`);
+  return result;
+}
+
 interface TableStats { relname: string; n_live_tup: number; n_dead_tup: number; n_tup_ins: number; n_tup_upd: number; n_tup_del: number; autovacuum_count: number; vacuum_count: number }
 
 async function tableStats(db: DurableDatabase): Promise<Map<string, TableStats>> {
@@ -292,6 +370,7 @@ console.log(`bench:refresh on ${m.cores} cores (${m.model}), ${m.memory}, Node $
 if (GAME_MODEL) console.log('game model: a quarter of the hunts are team hunts (teams of 4); unlock rules and hints in every hunt');
 console.log(`part 1: one dirty hunt of ${fmt.int(PER_HUNT)} players / ${fmt.int(FINDS_PER_HUNT)} finds, at ${SIZES.map(fmt.int).join(' and ')} finds in all`);
 const sizes: SizeResult[] = [];
+const statsCosts: StatsCost[] = [];
 let run: Awaited<ReturnType<typeof underLoad>> | undefined;
 for (const finds of SIZES) {
   const hunts = Math.round(finds / FINDS_PER_HUNT);
@@ -302,26 +381,19 @@ for (const finds of SIZES) {
       ...(GAME_MODEL ? { teamHunts: Math.max(1, Math.floor(hunts / 4)), rules: true, hints: true } : {}),
     });
     sizes.push(await refreshCost(db, data));
-    if (finds === SIZES.at(-1)) {
+    if (finds === SIZES.at(-1) && !STATS_ONLY) {
       console.log(`part 2: staleness under load at ${fmt.int(data.finds)} finds`);
       run = await underLoad(db, data);
     }
+    // After part 2: the wrong guesses it adds are not in the data part 2 measures.
+    statsCosts.push(await statsRefreshCost(db, data));
   } finally {
     await db.close();
   }
 }
-if (!run) throw new Error('no run under load');
 
-const ratio = sizes[1]!.incrementalMs / sizes[0]!.incrementalMs;
-const p50 = quantile(0.5, run.stale);
-const p99 = quantile(0.99, run.stale);
-const tenth = Math.max(1, Math.floor(run.backlog.length / 6));
-const early = median(run.backlog.slice(0, tenth));
-const late = median(run.backlog.slice(-tenth));
-const accepted = run.load.outcomes.newFind / (run.load.elapsedMs / 1000);
-const refreshCount = run.refresh.count;
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-
+const ratio = sizes[1]!.incrementalMs / sizes[0]!.incrementalMs;
 console.log(`\n### One dirty hunt (median of ${SAMPLES} hunts${GAME_MODEL ? `, ${Math.max(1, Math.round(SAMPLES / 4))} of them team hunts; unlock rules and hints in every hunt` : ''})\n`);
 console.log(table(['finds in all', 'hunts', 'incremental refresh from memory', 'its database CPU', 'incremental refresh reading the pages', 'its database CPU', 'full refresh of the hunt', 'full rebuild of everything'],
   sizes.map((s) => [fmt.int(s.finds), s.hunts, `${fmt.ms(s.incrementalMs)} ms`, `${fmt.ms(s.incrementalDbMs)} ms`, `${fmt.ms(s.fromPagesMs)} ms`, `${fmt.ms(s.fromPagesDbMs)} ms`,
@@ -329,6 +401,33 @@ console.log(table(['finds in all', 'hunts', 'incremental refresh from memory', '
 const pagesRatio = sizes[1]!.fromPagesMs / sizes[0]!.fromPagesMs;
 console.log(`\nincremental ${fmt.int(sizes[1]!.finds)} / ${fmt.int(sizes[0]!.finds)}: ${fmt.ratio(ratio)}x from memory, ${fmt.ratio(pagesRatio)}x reading the pages ` +
   `(target < ${TARGET.ratio}x) ${verdict(ratio < TARGET.ratio && pagesRatio < TARGET.ratio)}; full rebuild: ${fmt.ratio(sizes[1]!.rebuildMs / sizes[0]!.rebuildMs)}x`);
+
+
+console.log(`\n### Organiser analytics: the stats-refresh job (${STATS_RUNS} runs after the first fill; about one wrong guess per two finds${GAME_MODEL ? '; hints bought' : ''})\n`);
+console.log(table(['finds', 'wrong guesses', 'hints taken', 'first fill (plain REFRESH)', ...STATS_VIEWS.map((v) => `${v} CONCURRENTLY`), 'whole job (views + documents)', 'its database CPU', 'views on disk', 'stats read / big board read (1 hunt)'],
+  statsCosts.map((c) => [fmt.int(c.finds), fmt.int(c.wrongGuesses), fmt.int(c.hintsTaken), `${(c.fill.durationMs / 1000).toFixed(1)} s`,
+    ...STATS_VIEWS.map((v) => `${fmt.int(median(c.runs.map((r) => r.viewsMs[v]!)))} ms (${fmt.int(c.viewRows[v]!)} rows)`),
+    `${fmt.int(median(c.runs.map((r) => r.durationMs)))} ms (max ${fmt.int(Math.max(...c.runs.map((r) => r.durationMs)))})`, `${fmt.int(c.jobDbMs)} ms`,
+    fmt.mb(Object.values(c.viewBytes).reduce((a, b) => a + b, 0)),
+    `${fmt.ms(c.statsReadMs)} ms / ${fmt.ms(c.bigboardReadMs)} ms (${fmt.int(c.bigboardCells)} cells)`])));
+const largestStats = statsCosts.at(-1)!;
+const statsJobMs = Math.max(...largestStats.runs.map((r) => r.durationMs));
+console.log(`\nstats job at ${fmt.int(largestStats.finds)} finds: slowest of ${STATS_RUNS} ${fmt.int(statsJobMs)} ms, `
+  + `${fmt.pct(median(largestStats.runs.map((r) => r.durationMs)) / STATS_INTERVAL_MS)} of the default ${STATS_INTERVAL_MS / 1000} s interval `
+  + `(target: fits in the interval) ${verdict(statsJobMs < STATS_INTERVAL_MS)}`);
+
+if (!run) {
+  if (!STATS_ONLY) throw new Error('no run under load');
+  process.exit(0);
+}
+
+const p50 = quantile(0.5, run.stale);
+const p99 = quantile(0.99, run.stale);
+const tenth = Math.max(1, Math.floor(run.backlog.length / 6));
+const early = median(run.backlog.slice(0, tenth));
+const late = median(run.backlog.slice(-tenth));
+const accepted = run.load.outcomes.newFind / (run.load.elapsedMs / 1000);
+const refreshCount = run.refresh.count;
 
 console.log(`\n### Under load: ${fmt.int(run.data.finds)} finds, ${RATE} answers/s offered over ${LIVE} live hunts${run.liveTeams ? ` (${run.liveTeams} team hunts, answered by ${run.teamAnswerers} of the ${run.answerers} players as team members)` : ''}, ${SECONDS} s\n`);
 const statuses = (l: typeof run.load) => `${l.errors} transport, ${Object.entries(l.statuses).filter(([s]) => s !== '200').map(([s, n]) => `${n}x${s}`).join(' ') || 'no non-200'}`;

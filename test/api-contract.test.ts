@@ -265,7 +265,7 @@ describe('HTTP API contract', () => {
     it('pages with limit and offset and reports the total', async () => {
       const res = await client.get('/v1/hunts/contract-hunt/leaderboard?limit=1&offset=0');
       expect(res.status).to.equal(200);
-      expect(res.body).to.have.keys('hunt', 'entries', 'total', 'version', 'generatedAt');
+      expect(res.body).to.have.keys('hunt', 'entries', 'total', 'frozen', 'frozenAt', 'version', 'generatedAt');
       expect(res.body.hunt).to.equal('contract-hunt');
       expect(res.body.entries.length).to.be.at.most(1);
       const past = await client.get('/v1/hunts/contract-hunt/leaderboard?offset=1000');

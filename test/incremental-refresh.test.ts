@@ -113,7 +113,7 @@ describe('incremental refresh', () => {
       // What the full path builds from the base tables right now, serialized the way it stores it.
       const hunt = (await loadHunt(pool, id))!;
       const full = buildHuntDocuments(await loadHuntRows(pool, hunt));
-      const drafts = [full.detail, full.board.head, ...full.board.pages, ...full.progress];
+      const drafts = [full.detail, full.feed, full.board.head, ...full.board.pages, ...full.progress];
       expect(drafts.map((d) => d.key).sort(), `${slugs[i]}: same documents`).to.deep.equal([...incremental.keys()].sort());
       for (const draft of drafts) {
         expect(unstamped(incremental.get(draft.key)!), draft.key).to.equal(JSON.stringify(draft.content));

@@ -185,7 +185,8 @@ describe('seeding team hunts, unlock rules and hints', function () {
           const { version: _mv, generatedAt: _mg, leaderboardVersion: _ml, ...mine } = view.body;
           expect(mine).to.deep.equal({
             playerId: member.playerId, handle: member.handle, teamId, rank: expected.rank,
-            points: expected.points, cluesFound: expected.cluesFound, finds: expected.finds,
+            points: expected.points, cluesFound: expected.cluesFound, finds: expected.finds, adjustments: expected.adjustments,
+            frozen: expected.frozen, frozenAt: expected.frozenAt,
           });
         }
       } else {

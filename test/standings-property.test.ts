@@ -76,7 +76,7 @@ describe('standings property', function () {
           const { version: _v, generatedAt: _g, leaderboardVersion, ...content } = res.body;
           expect(leaderboardVersion, 'rank read from the served leaderboard').to.equal(served.version);
           const expected = reference.progress.get(player.id)
-            ?? { playerId: player.id, handle: player.handle, rank: null, points: 0, cluesFound: 0, finds: [] };
+            ?? { playerId: player.id, handle: player.handle, rank: null, points: 0, cluesFound: 0, finds: [], adjustments: [], ...reference.freeze };
           expect(content, `progress of ${player.handle} in ${hunt.created.slug}`).to.deep.equal(expected);
         }
         // Each find counted once, whatever the concurrency.
@@ -242,12 +242,13 @@ describe('standings property', function () {
             const team = teamId === undefined ? undefined : reference.teams.get(teamId)!;
             expect(content, `progress of ${player.handle} in ${hunt.slug}`).to.deep.equal({
               playerId: player.id, handle: player.handle, teamId: teamId ?? null, rank: team?.rank ?? null,
-              points: team?.points ?? 0, cluesFound: team?.cluesFound ?? 0, finds: team?.finds ?? [],
+              points: team?.points ?? 0, cluesFound: team?.cluesFound ?? 0, finds: team?.finds ?? [], adjustments: team?.adjustments ?? [],
+              ...reference.freeze,
             });
           } else {
             // A hint paid for without a find: a document, unranked, with the hint's negative points.
             const expected = reference.progress.get(player.id)
-              ?? { playerId: player.id, handle: player.handle, rank: null, points: 0, cluesFound: 0, finds: [] };
+              ?? { playerId: player.id, handle: player.handle, rank: null, points: 0, cluesFound: 0, finds: [], adjustments: [], ...reference.freeze };
             if (!reference.progress.has(player.id)) expect(reference.ledger(player.id), player.handle).to.equal(0);
             expect(content, `progress of ${player.handle} in ${hunt.slug}`).to.deep.equal(expected);
           }

@@ -16,6 +16,8 @@
 -- says how long).
 -- In a team hunt the competitor is the player's team: the first correct answer of any member is
 -- the team's find, a teammate's later one is already found.
+-- A find among a clue's first finders also earns the hunt's first-finder bonus for its place, a
+-- score event of its own, included in the answer's points.
 -- The API orders a batch by player: every batch then takes players' row locks in the same order,
 -- and two batches cannot deadlock over them.
 -- p_budget_ms: what is left of the batch's earliest answer deadline. A lock not granted within it
@@ -64,7 +66,7 @@ begin
     begin
       -- A key-share lock on the hunt: it cannot be deleted under the batch. An admin ending it takes
       -- a no-key-update lock, which does not wait for answers: one judged live counts.
-      select hu.id, hu.status, hu.starts_at, hu.ends_at, hu.mode, hu.first_live_at, c.points as clue_points,
+      select hu.id, hu.status, hu.starts_at, hu.ends_at, hu.mode, hu.first_live_at, hu.first_finder_bonus, c.points as clue_points,
              c.unlock_after_clues, c.unlock_after_finds, c.unlock_after_minutes into h
         from hunts hu left join clues c on c.hunt_id = hu.id and c.id = v_clue
        where hu.slug = p_slugs[i] for key share of hu;
@@ -161,6 +163,22 @@ begin
           insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at)
           values (v_hunt, v_competitor, v_player, h.clue_points, 'find', v_clue, found_at);
           points := h.clue_points;
+          -- First-finder bonus: the first free place, in the order finds are written. The unique
+          -- index on (clue, place) settles finds written at once (the second waits for the first's
+          -- commit, then takes the next place); nothing every answer to the clue must lock. Places
+          -- already taken are counted from that index (at most five entries) to start past them.
+          if cardinality(h.first_finder_bonus) > 0 then
+            for v_place in (select count(*) + 1 from score_events e where e.clue_id = v_clue and e.reason = 'bonus')
+                         .. cardinality(h.first_finder_bonus) loop
+              insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at, place)
+              values (v_hunt, v_competitor, v_player, h.first_finder_bonus[v_place], 'bonus', v_clue, found_at, v_place)
+              on conflict do nothing;
+              if found then
+                points := points + h.first_finder_bonus[v_place];
+                exit;
+              end if;
+            end loop;
+          end if;
           insert into read_model_changes (hunt_id, competitor_id, kind, clue_id) values (v_hunt, v_competitor, 'find', v_clue);
           exit answer;
         end if;

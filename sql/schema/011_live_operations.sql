@@ -27,6 +27,9 @@ create unique index score_events_one_bonus_per_find on score_events (competitor_
 -- Finds per clue in the order they were written: the next place is counted from here.
 create index finds_by_clue on finds (clue_id, found_at);
 
+alter table snapshot_documents drop constraint snapshot_documents_kind_check;
+alter table snapshot_documents add check (kind in ('hunts', 'hunt', 'leaderboard', 'leaderboard_page', 'progress', 'team', 'book', 'own', 'feed'));
+
 create table announcements (
   id      uuid primary key default gen_random_uuid(),
   hunt_id uuid not null references hunts on delete cascade,

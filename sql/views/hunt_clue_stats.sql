@@ -1,11 +1,13 @@
 -- Per clue: how many visible competitors solved it and which did first (ties on the millisecond
--- go to the smaller name, the same order the leaderboard uses). Set-based, grouped by hunt: a
+-- go to the smaller name, the same order the leaderboard uses); in a frozen hunt, as of its freezeAt. Set-based, grouped by hunt: a
 -- filter on hunt_id reaches the covering finds index.
 create view hunt_clue_stats as
 with visible_finds as not materialized (
   select f.hunt_id, f.clue_id, f.competitor_id, c.name, f.found_at
     from finds f
     join competitors c on c.hunt_id = f.hunt_id and c.competitor_id = f.competitor_id and not c.hidden
+    join hunts h on h.id = f.hunt_id
+   where f.found_at < coalesce(h.freeze_at, 'infinity')
 ), per_clue as not materialized (
   select hunt_id, clue_id, count(*) as solve_count, min(found_at) as first_at
     from visible_finds

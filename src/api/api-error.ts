@@ -2,7 +2,8 @@
 // human message. The error handler (and the snapshot fast path) render them in one shape.
 import type { ServerResponse } from 'node:http';
 import {
-  DatabaseUnavailableError, LockTimeoutError, StatementTimeoutError, UniqueViolationError, UnstorableTextError, toDatabaseError,
+  DatabaseUnavailableError, LockTimeoutError, StatementTimeoutError, TransactionConflictError, UniqueViolationError, UnstorableTextError,
+  toDatabaseError,
 } from '../core/database-errors.ts';
 
 export type ErrorCode =
@@ -46,7 +47,7 @@ export function httpErrorOf(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   const typed = toDatabaseError(err);
   if (typed instanceof DatabaseUnavailableError) return unavailable();
-  if (typed instanceof StatementTimeoutError || typed instanceof LockTimeoutError) {
+  if (typed instanceof StatementTimeoutError || typed instanceof LockTimeoutError || typed instanceof TransactionConflictError) {
     return unavailable('the database is too busy to do this now; nothing was changed, try again shortly');
   }
   if (typed instanceof UniqueViolationError) return TAKEN[typed.constraint]?.();

@@ -13,16 +13,25 @@ import { ApiError, httpErrorOf, notFound, sendError, unauthorized } from './api-
 import type { AnswerWriter } from './answer-submission.ts';
 import { addressKey, countInMinute } from './rate-window.ts';
 import type { ApiMetrics } from './api-metrics.ts';
+import { adjust } from './adjustments.ts';
+import { liveLeaderboard } from './admin-standings.ts';
+import { parsePaging } from './snapshot-routes.ts';
+import { announce, withdrawAnnouncement } from './announcements.ts';
 import { takeHint } from './hints.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
+import { bigboard, statsDocument, streamStandingsCsv } from './admin-analytics.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
 import { claimTransferCode, createTransferCode } from './player-transfer.ts';
 import {
-  SLUG, claimTransferCodeBody, createHuntBody, createTeamBody, createTransferCodeBody, joinTeamBody, parseBody, patchHuntBody,
-  refreshBody, registerPlayerBody, submitAnswerBody, takeHintBody,
+  SLUG, adjustmentBody, announcementBody, claimTransferCodeBody, createHuntBody, createTeamBody, createTransferCodeBody, joinTeamBody,
+  parseBody, patchHuntBody, refreshBody, registerPlayerBody, submitAnswerBody, takeHintBody,
 } from './request-schemas.ts';
 import { createTeam, joinTeam, leaveTeam, removeMember, type MemberNotice } from './teams.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
+import { patchClue } from './clue-edits.ts';
+import { setCompetitorHidden } from './moderation.ts';
+import { huntDefinition, listHunts } from './organiser-reads.ts';
+import { moderateCompetitorBody, patchClueBody } from './request-schemas.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -253,7 +262,7 @@ export function createApp(ctx: AppContext): express.Express {
   admin.post('/refresh', async (req, res) => {
     // An empty body means "rebuild everything".
     const input = parseBody(refreshBody, (await adminBody(req, res)) ?? {});
-    privateResponse(res).status(202).json({ jobId: await enqueueRefresh(ctx.pool, ctx.boss, input.hunt) });
+    privateResponse(res).status(202).json({ jobId: await enqueueRefresh(ctx.pool, ctx.boss, input.hunt, input.stats === true) });
   });
   admin.delete('/hunts/:slug/teams/:teamId/members/:playerId', async (req, res) => {
     const teamId = param(req, 'teamId');
@@ -261,6 +270,59 @@ export function createApp(ctx: AppContext): express.Express {
     if (!UUID.test(teamId) || !UUID.test(playerId)) throw notFound('member');
     await removeMember(ctx.pool, slugParam(req), teamId.toLowerCase(), playerId.toLowerCase(), showMember);
     privateResponse(res).status(204).end();
+  });
+  // The live standings, frozen or not (admin-standings.ts).
+  admin.get('/hunts/:slug/leaderboard', async (req, res) => {
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    privateResponse(res).json(await liveLeaderboard(ctx.pool, slugParam(req), parsePaging(query)));
+  });
+  // Awards and penalties (adjustments.ts): re-ranked by the next refresh.
+  admin.post('/hunts/:slug/adjustments', async (req, res) => {
+    const input = parseBody(adjustmentBody, await adminBody(req, res));
+    privateResponse(res).status(201).json(await adjust(ctx.pool, slugParam(req), { ...input, competitorId: input.competitorId.toLowerCase() }));
+  });
+  // Announcements (announcements.ts): in the hunt document and its feed after the next refresh.
+  admin.post('/hunts/:slug/announcements', async (req, res) => {
+    const input = parseBody(announcementBody, await adminBody(req, res));
+    privateResponse(res).status(201).json(await announce(ctx.pool, slugParam(req), input));
+  });
+  admin.delete('/hunts/:slug/announcements/:id', async (req, res) => {
+    const id = param(req, 'id');
+    if (!UUID.test(id)) throw notFound('announcement');
+    await withdrawAnnouncement(ctx.pool, slugParam(req), id.toLowerCase());
+    privateResponse(res).status(204).end();
+  });
+  // Organisers' own view of their hunts (organiser-reads.ts): every hunt, drafts included, and a
+  // hunt's full definition (never its answers).
+  admin.get('/hunts', async (_req, res) => {
+    privateResponse(res).json(await listHunts(ctx.pool));
+  });
+  admin.get('/hunts/:slug', async (req, res) => {
+    privateResponse(res).json(await huntDefinition(ctx.pool, ctx.hasher, slugParam(req)));
+  });
+  // Fixing a clue (clue-edits.ts): added answers re-judge its stored guesses.
+  admin.patch('/hunts/:slug/clues/:clueId', async (req, res) => {
+    const input = parseBody(patchClueBody, await adminBody(req, res));
+    const clueId = param(req, 'clueId');
+    if (!UUID.test(clueId)) throw notFound('clue');
+    privateResponse(res).json(await patchClue(ctx.pool, ctx.hasher, slugParam(req), clueId.toLowerCase(), input));
+  });
+  // Hiding a competitor from public reads, or showing it again (moderation.ts).
+  admin.patch('/hunts/:slug/competitors/:competitorId', async (req, res) => {
+    const input = parseBody(moderateCompetitorBody, await adminBody(req, res));
+    const competitorId = param(req, 'competitorId');
+    if (!UUID.test(competitorId)) throw notFound('competitor');
+    privateResponse(res).json(await setCompetitorHidden(ctx.pool, slugParam(req), competitorId.toLowerCase(), input.hidden));
+  });
+  // Organiser analytics (admin-analytics.ts): precomputed by the stats-refresh job, never aggregated per request.
+  admin.get('/hunts/:slug/stats', async (req, res) => {
+    privateResponse(res).type('application/json').send(await statsDocument(ctx.pool, slugParam(req)));
+  });
+  admin.get('/hunts/:slug/bigboard', async (req, res) => {
+    privateResponse(res).json(await bigboard(ctx.pool, slugParam(req)));
+  });
+  admin.get('/hunts/:slug/standings.csv', async (req, res) => {
+    await streamStandingsCsv(ctx.pool, slugParam(req), res, ctx.log);
   });
   admin.get('/jobs/:id', async (req, res) => {
     const id = requireUuid(param(req, 'id'), 'id');

@@ -9,15 +9,15 @@ import { many, maybeOne, one, withTransaction } from '../core/db.ts';
 import { markHuntDirty } from '../core/dirty.ts';
 import { toTimestamp, type HuntStatus } from '../core/documents.ts';
 import {
-  FULL_REBUILD_KEY, FULL_REBUILD_QUEUE, REFRESH_HUNT_QUEUE, REFRESH_QUEUES,
-  type FullRebuildJob, type RefreshHuntJob,
+  FULL_REBUILD_KEY, FULL_REBUILD_QUEUE, REFRESH_HUNT_QUEUE, REFRESH_QUEUES, STATS_REFRESH_KEY, STATS_REFRESH_QUEUE,
+  type FullRebuildJob, type RefreshHuntJob, type StatsRefreshJob,
 } from '../core/queues.ts';
 import { ApiError, notFound } from './api-error.ts';
 import type { createHuntBody, patchHuntBody } from './request-schemas.ts';
 
 // Admin writes wait this long for a lock, then answer 503: an organiser retrying beats a request
 // queued forever behind a stuck transaction.
-const ADMIN_LOCK = { lockTimeoutMs: 2000 };
+export const ADMIN_LOCK = { lockTimeoutMs: 2000 };
 
 const DEFAULT_MAX_TEAM_SIZE = 4;
 
@@ -96,10 +96,10 @@ export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.outpu
   // A taken slug fails the insert with hunts_slug_key: 409 slug_taken (api-error.ts).
   return withTransaction(pool, async (tx) => {
     const hunt = await one<{ id: string; status: HuntStatus }>(tx,
-      `insert into hunts (slug, title, description, status, starts_at, ends_at, mode, max_team_size, first_live_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, case when $4::hunt_status = 'live' then clock_timestamp() end) returning id, status`,
+      `insert into hunts (slug, title, description, status, starts_at, ends_at, mode, max_team_size, first_live_at, freeze_at, first_finder_bonus)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, case when $4::hunt_status = 'live' then clock_timestamp() end, $9, $10) returning id, status`,
       [body.slug, body.title, body.description ?? '', body.status ?? 'draft', body.startsAt ?? null, body.endsAt ?? null,
-        mode, maxTeamSize]);
+        mode, maxTeamSize, body.freezeAt ?? null, body.firstFinderBonus ?? []]);
     const created = clues.length === 0 ? [] : await many<{ id: string; position: number }>(tx,
       `insert into clues (hunt_id, position, title, body, points)
        select $1, p, t, b, pts from unnest($2::int[], $3::text[], $4::text[], $5::int[]) as x(p, t, b, pts)
@@ -147,8 +147,9 @@ export async function createHunt(pool: Pool, hasher: AnswerHasher, body: z.outpu
 
 interface HuntRecord {
   id: string; slug: string; title: string; description: string; status: HuntStatus;
-  starts_at: Date | null; ends_at: Date | null;
+  starts_at: Date | null; ends_at: Date | null; freeze_at: Date | null; first_finder_bonus: number[];
 }
+const HUNT_RECORD = 'id, slug, title, description, status, starts_at, ends_at, freeze_at, first_finder_bonus';
 
 export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof patchHuntBody>) {
   return withTransaction(pool, async (tx) => {
@@ -156,7 +157,7 @@ export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof 
       // No key update: answers hold key-share locks on their hunt's row (hunts take 500 answers a
       // second, so one is nearly always held), which FOR UPDATE would queue behind, possibly for
       // ever. An answer judged while the hunt was live counts even if it commits just after.
-      `select id, slug, title, description, status, starts_at, ends_at from hunts where slug = $1 for no key update`, [slug]);
+      `select ${HUNT_RECORD} from hunts where slug = $1 for no key update`, [slug]);
     if (!hunt) throw notFound('hunt');
     const status = body.status ?? hunt.status;
     if (status !== hunt.status && !ALLOWED_TRANSITIONS[hunt.status].includes(status)) {
@@ -172,16 +173,18 @@ export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof 
         : 'endsAt must be in the future for the hunt to be live');
     }
     const updated = await one<HuntRecord>(tx,
-      `update hunts set status = $2, starts_at = $3, ends_at = $4,
+      `update hunts set status = $2, starts_at = $3, ends_at = $4, freeze_at = $5, first_finder_bonus = $6,
               first_live_at = coalesce(first_live_at, case when $2::hunt_status = 'live' then clock_timestamp() end) where id = $1
-       returning id, slug, title, description, status, starts_at, ends_at`,
-      [hunt.id, status, startsAt, endsAt]);
+       returning ${HUNT_RECORD}`,
+      [hunt.id, status, startsAt, endsAt, body.freezeAt === undefined ? hunt.freeze_at : body.freezeAt,
+        body.firstFinderBonus ?? hunt.first_finder_bonus]);
     await markHuntDirty(tx, hunt.id);
     const clues = await many<{ id: string; position: number; title: string; points: number }>(tx,
       'select id, position, title, points from clues where hunt_id = $1 order by position', [hunt.id]);
     return {
       slug: updated.slug, title: updated.title, description: updated.description, status: updated.status,
       startsAt: toTimestamp(updated.starts_at), endsAt: toTimestamp(updated.ends_at),
+      freezeAt: toTimestamp(updated.freeze_at), firstFinderBonus: updated.first_finder_bonus,
       clueCount: clues.length, clues,
     };
   }, ADMIN_LOCK);
@@ -191,11 +194,16 @@ export async function patchHunt(pool: Pool, slug: string, body: z.output<typeof 
  * Enqueues a refresh (one hunt, or the full rebuild). When the queue's stately policy coalesces the
  * trigger into a job that is already waiting, that job's id is returned.
  */
-export async function enqueueRefresh(pool: Pool, boss: PgBoss, huntSlug: string | undefined): Promise<string> {
+export async function enqueueRefresh(pool: Pool, boss: PgBoss, huntSlug: string | undefined, stats = false): Promise<string> {
   let queue: string;
   let key: string;
-  let data: RefreshHuntJob | FullRebuildJob;
-  if (huntSlug === undefined) {
+  let data: RefreshHuntJob | FullRebuildJob | StatsRefreshJob;
+  if (stats) {
+    // The organiser analytics of every hunt (src/worker/stats-refresh.ts).
+    queue = STATS_REFRESH_QUEUE;
+    key = STATS_REFRESH_KEY;
+    data = { reason: 'admin' };
+  } else if (huntSlug === undefined) {
     queue = FULL_REBUILD_QUEUE;
     key = FULL_REBUILD_KEY;
     data = { reason: 'admin' };

@@ -10,7 +10,7 @@
 // the board) is spliced in per read, as the public progress route does.
 import { createHash } from 'node:crypto';
 import {
-  docKeys, type BookClue, type ClueBook, type HuntMode, type OwnContent, type ProgressContent, type TeamContent, type Timestamp,
+  docKeys, type Adjustment, type BookClue, type ClueBook, type HuntMode, type OwnContent, type ProgressContent, type TeamContent, type Timestamp,
 } from '../core/documents.ts';
 import { notFound } from './api-error.ts';
 import type { Player } from './player-directory.ts';
@@ -33,6 +33,8 @@ export interface OwnView {
   competitor: { type: 'player' | 'team'; id: string; name: string; joinCode: string | null } | null;
   points: number;
   cluesFound: number;
+  /** Organisers' awards and penalties, as published. */
+  adjustments: Adjustment[];
   clues: OwnClue[];
   /** The competitor's place on the board this process holds (null: unranked, or no competitor). */
   rank: number | null;
@@ -151,11 +153,12 @@ function assemble(
   let competitor: OwnView['competitor'] = null;
   let points = 0;
   let hints = new Set<string>();
+  let adjustments: Adjustment[] = [];
   if (held) {
     const competitorId = held.id;
     const own = held.own.body === null ? undefined : parsedOf<OwnContent>(held.own as ServedDocument);
     // A team not yet published (just created) is named from the membership notice.
-    let name = mode === 'team' ? store.pendingTeamName(slug, player.id) ?? '' : player.handle;
+    let name = own?.name ?? (mode === 'team' ? store.pendingTeamName(slug, player.id) ?? '' : player.handle);
     // The ledger's points as published (the private state's when there is one: it counts hint
     // costs), plus finds heard of since.
     let publicPoints = 0;
@@ -167,12 +170,21 @@ function assemble(
       if (content) {
         name = content.name;
         publicPoints = content.points;
+        adjustments = content.adjustments;
         for (const f of content.finds) found.set(f.clueId, f.foundAt);
       }
     } else {
       const progress = held.progress?.body ? parsedOf<ProgressContent>(held.progress as ServedDocument) : undefined;
-      if (progress) publicPoints = progress.points;
+      if (progress) {
+        publicPoints = progress.points;
+        adjustments = progress.adjustments;
+      }
       for (const f of progress?.finds ?? []) found.set(f.clueId, f.foundAt);
+    }
+    // A hunt with a freezeAt: the public documents stop at the freeze, the private state does not.
+    if (own?.finds) {
+      found.clear();
+      for (const [clueId, foundAt] of own.finds) found.set(clueId, foundAt);
     }
     // Read-your-writes: finds and hints this process heard of before their publish.
     for (const f of store.unpublished.get(publicKey) ?? []) {
@@ -193,7 +205,7 @@ function assemble(
   // Before the hunt starts no clue is shown, whatever the published documents say yet.
   const startsAt = book.startsAt === null ? null : Date.parse(book.startsAt);
   if (startsAt !== null && now < startsAt) {
-    return { view: { hunt: slug, mode, competitor, points, cluesFound: found.size, clues: [] }, validUntil: startsAt };
+    return { view: { hunt: slug, mode, competitor, points, cluesFound: found.size, adjustments, clues: [] }, validUntil: startsAt };
   }
   let validUntil = Infinity;
   const clues: OwnClue[] = book.clues.map((clue) => {
@@ -211,5 +223,5 @@ function assemble(
       hints: clue.hints.map((h) => ({ n: h.n, cost: h.cost, text: hints.has(`${clue.id}:${h.n}`) ? h.text : null })),
     };
   });
-  return { view: { hunt: slug, mode, competitor, points, cluesFound: found.size, clues }, validUntil };
+  return { view: { hunt: slug, mode, competitor, points, cluesFound: found.size, adjustments, clues }, validUntil };
 }

@@ -51,6 +51,9 @@ const hint = z.strictObject({
   cost: z.number().int().min(0).max(10_000),
 });
 
+// Extra points for a clue's first, second, ... finder.
+const firstFinderBonus = z.array(z.number().int().min(0).max(1_000_000)).max(5);
+
 export const createHuntBody = z.strictObject({
   slug: z.string().regex(SLUG, 'slug must match ^[a-z0-9][a-z0-9-]{1,63}$'),
   title: text().trim().min(1).max(200),
@@ -60,6 +63,8 @@ export const createHuntBody = z.strictObject({
   maxTeamSize: z.number().int().min(1).max(50).optional(),
   startsAt: optionalTime,
   endsAt: optionalTime,
+  freezeAt: optionalTime,
+  firstFinderBonus: firstFinderBonus.optional(),
   clues: z.array(z.strictObject({
     title: text().trim().min(1).max(200),
     body: text().max(10_000),
@@ -82,10 +87,40 @@ export const patchHuntBody = z.strictObject({
   status: huntStatus.optional(),
   startsAt: optionalTime,
   endsAt: optionalTime,
+  /** null unfreezes. */
+  freezeAt: optionalTime,
+  firstFinderBonus: firstFinderBonus.optional(),
+});
+
+export const announcementBody = z.strictObject({
+  text: text().trim().min(1).max(2000),
+  clueId: z.uuid().optional(),
+});
+
+// An award (positive) or a penalty (negative) in a competitor's ledger, with its reason.
+export const adjustmentBody = z.strictObject({
+  competitorId: z.uuid(),
+  points: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, 'must not be zero'),
+  reason: text().trim().min(1).max(200),
 });
 
 export const refreshBody = z.strictObject({
   hunt: z.string().regex(SLUG, 'hunt must be a hunt slug').optional(),
+  // The organiser analytics (materialized views and stats documents) instead of documents.
+  stats: z.boolean().optional(),
+}).refine((b) => !(b.stats === true && b.hunt !== undefined), 'stats refreshes every hunt: give either hunt or stats, not both');
+
+/** An organiser's fix to a clue: the limits of createHuntBody's clues; answers are only ever added. */
+export const patchClueBody = z.strictObject({
+  title: text().trim().min(1).max(200).optional(),
+  body: text().max(10_000).optional(),
+  points: z.number().int().min(1).max(1_000_000).optional(),
+  addAnswers: z.array(text().min(1).max(1000)).min(1).max(50).optional(),
+});
+
+/** Hiding a competitor from public reads, or showing it again. */
+export const moderateCompetitorBody = z.strictObject({
+  hidden: z.boolean(),
 });
 
 /** Parses a body or throws 400 invalid_body with what was wrong, never echoing values back. */

@@ -2,13 +2,15 @@
 // ends in them, and a table from player id to rank. No parsed entries are kept: 200 boards of
 // 500 players held as objects and Maps were half of the process's live heap (23.5 MiB), and V8
 // lets a busy process's heap grow to a multiple of what is live. As typed arrays: 2.3 MiB.
-import { LEADERBOARD_PAGE_SIZE, competitorOf, docKeys, type LeaderboardEntry, type LeaderboardHead, type Stamp } from '../core/documents.ts';
+import {
+  LEADERBOARD_PAGE_SIZE, competitorOf, docKeys, type Freeze, type LeaderboardEntry, type LeaderboardHead, type Stamp,
+} from '../core/documents.ts';
 import type { ServedDocument } from './served-document.ts';
 
 /** A stored page: its bytes (a bare JSON array) and each entry's [start, end) within them. */
 export interface BoardPage { json: Buffer; bounds: Uint32Array }
 
-export interface ServedBoard {
+export interface ServedBoard extends Freeze {
   hunt: string;
   total: number;
   version: number;
@@ -102,7 +104,8 @@ export function buildBoard(
     slots[slot] = i + 1;
   }
   return {
-    hunt: stamped.hunt, total: stamped.total, version: stamped.version, generatedAt: stamped.generatedAt,
+    hunt: stamped.hunt, total: stamped.total, frozen: stamped.frozen, frozenAt: stamped.frozenAt,
+    version: stamped.version, generatedAt: stamped.generatedAt,
     generatedAtMs: head.generatedAtMs, pages, ids, ranks, slots, responses: new Map(),
   };
 }

@@ -17,7 +17,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LIMIT = 100;
 
 export type SnapshotRoute = '/v1/hunts' | '/v1/hunts/:slug' | '/v1/hunts/:slug/leaderboard' | '/v1/hunts/:slug/players/:playerId'
-  | '/v1/hunts/:slug/teams/:teamId';
+  | '/v1/hunts/:slug/teams/:teamId' | '/v1/hunts/:slug/feed';
 
 export interface SnapshotContext {
   store: SnapshotStore;
@@ -43,6 +43,7 @@ export function matchSnapshotRoute(path: string): { route: SnapshotRoute; slug?:
   const parts = path.slice('/v1/hunts/'.length).split('/');
   if (parts.length === 1 && parts[0]) return { route: '/v1/hunts/:slug', slug: decode(parts[0]) };
   if (parts.length === 2 && parts[0] && parts[1] === 'leaderboard') return { route: '/v1/hunts/:slug/leaderboard', slug: decode(parts[0]) };
+  if (parts.length === 2 && parts[0] && parts[1] === 'feed') return { route: '/v1/hunts/:slug/feed', slug: decode(parts[0]) };
   if (parts.length === 3 && parts[0] && parts[1] === 'players' && parts[2]) {
     return { route: '/v1/hunts/:slug/players/:playerId', slug: decode(parts[0]), playerId: decode(parts[2]) };
   }
@@ -75,6 +76,8 @@ export function serveSnapshot(
         return send(req, res, required(ctx, store.get(docKeys.hunt(match.slug!)), 'hunt'), !store.databaseUp);
       case '/v1/hunts/:slug/leaderboard':
         return send(req, res, leaderboard(ctx, match.slug!, query), !store.databaseUp);
+      case '/v1/hunts/:slug/feed':
+        return send(req, res, required(ctx, store.get(docKeys.feed(match.slug!)), 'hunt'), !store.databaseUp);
       case '/v1/hunts/:slug/players/:playerId':
         return progress(ctx, req, res, match.slug!, match.playerId!);
       case '/v1/hunts/:slug/teams/:teamId':
@@ -92,7 +95,8 @@ function required(ctx: SnapshotContext, doc: ServedDocument | undefined, what: s
   return doc;
 }
 
-function parsePaging(query: string): { limit: number; offset: number } {
+/** The leaderboard's limit and offset from a query string (400 invalid_query when malformed). */
+export function parsePaging(query: string): { limit: number; offset: number } {
   if (query === '') return { limit: LEADERBOARD_PAGE_SIZE, offset: 0 }; // the common case, parsed for free
   const params = new URLSearchParams(query);
   const read = (name: string, fallback: number, min: number, max: number): number => {
@@ -122,14 +126,14 @@ function leaderboard(ctx: SnapshotContext, slug: string, query: string): Reply {
     const page = board.pages.get(n);
     let cached = board.responses.get(n);
     if (!cached) {
-      cached = reply(ownedBuffer(leaderboardBody(board.hunt, page?.json.toString('utf8') ?? '[]', board.total, stamp)), '');
+      cached = reply(ownedBuffer(leaderboardBody(board.hunt, page?.json.toString('utf8') ?? '[]', board.total, board, stamp)), '');
       // Only pages that exist are kept: offsets past the end must not grow the cache.
       if (page) board.responses.set(n, cached);
     }
     return cached;
   }
   // Any other window is cut from the stored pages' bytes.
-  return reply(Buffer.from(leaderboardBody(board.hunt, entriesWindow(board, offset, limit), board.total, stamp)), `${limit}:${offset}`);
+  return reply(Buffer.from(leaderboardBody(board.hunt, entriesWindow(board, offset, limit), board.total, board, stamp)), `${limit}:${offset}`);
 }
 
 async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerResponse, slug: string, playerId: string): Promise<void> {
@@ -144,7 +148,9 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     playerId = playerId.toLowerCase();
     if (store.huntMode(slug) === 'team') return await teamPlayer(ctx, req, res, slug, playerId, board);
     const key = docKeys.progress(slug, playerId);
-    const unpublished = store.unpublished.get(key);
+    // Read-your-writes stops at a freeze: the public sees the standings as of freezeAt (the
+    // player's own view still shows their finds at once).
+    const unpublished = board.frozen ? undefined : store.unpublished.get(key);
     let held = store.progress.get(key);
     ctx.onLookup(held !== undefined);
     if (held === undefined) {
@@ -165,7 +171,10 @@ async function progress(ctx: SnapshotContext, req: IncomingMessage, res: ServerR
     if (!doc && handle === undefined) throw notFound('player');
     const stored: ProgressContent & Stamp = doc
       ? JSON.parse(doc.body.toString('utf8')) as ProgressContent & Stamp
-      : { playerId, handle: handle!, points: 0, cluesFound: 0, finds: [], version: 0, generatedAt: board.generatedAt };
+      : {
+        playerId, handle: handle!, points: 0, cluesFound: 0, finds: [], adjustments: [], frozen: board.frozen, frozenAt: board.frozenAt,
+        version: 0, generatedAt: board.generatedAt,
+      };
     const { version, generatedAt, ...content } = stored;
     // A find heard of after the publish that includes it was read here is not shown twice.
     const published = new Set(content.finds.map((f) => f.clueId));
@@ -207,7 +216,8 @@ async function teamPlayer(
   const team = doc ? JSON.parse(doc.body.toString('utf8')) as TeamContent : undefined;
   const view: TeamPlayerView = {
     playerId, handle, teamId: teamId ?? null, rank: teamId ? rankOf(board, teamId) : null,
-    points: team?.points ?? 0, cluesFound: team?.cluesFound ?? 0, finds: team?.finds ?? [], leaderboardVersion: board.version,
+    points: team?.points ?? 0, cluesFound: team?.cluesFound ?? 0, finds: team?.finds ?? [], adjustments: team?.adjustments ?? [],
+    frozen: board.frozen, frozenAt: board.frozenAt, leaderboardVersion: board.version,
   };
   return send(req, res, {
     etag: etagFor(docKeys.progress(slug, playerId), stamp.version, `team:${teamId ?? ''}:board:${board.version}`),

@@ -26,6 +26,8 @@ export interface Config {
   refreshMinIntervalMs: number;
   /** Safety-net full rebuild, once per interval across all workers. */
   fullRebuildIntervalSeconds: number;
+  /** Organiser analytics (materialized views, stats documents) refreshed once per interval across all workers. */
+  statsRefreshSeconds: number;
   /** How often the worker sweeps dirty_hunts for hunts whose trigger was missed. */
   dirtySweepIntervalMs: number;
   /** How often the API re-reads the snapshot table in case a notification was missed. */
@@ -182,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshConcurrency: int(env, 'REFRESH_CONCURRENCY', 4, 1, 64),
     refreshMinIntervalMs: int(env, 'REFRESH_MIN_INTERVAL_MS', 100, 0, 60_000),
     fullRebuildIntervalSeconds: int(env, 'FULL_REBUILD_INTERVAL_SECONDS', 300, 2),
+    statsRefreshSeconds: int(env, 'STATS_REFRESH_SECONDS', 60, 1),
     dirtySweepIntervalMs: int(env, 'DIRTY_SWEEP_INTERVAL_MS', 1000, 50),
     snapshotPollIntervalMs: int(env, 'SNAPSHOT_POLL_INTERVAL_MS', 5000, 50),
     progressCacheDocuments: int(env, 'PROGRESS_CACHE_DOCUMENTS', 20_000, 1, 10_000_000),

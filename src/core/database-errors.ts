@@ -25,6 +25,12 @@ export class StatementTimeoutError extends DatabaseError {}
 /** A lock could not be taken within lock_timeout: nothing of it was written. */
 export class LockTimeoutError extends DatabaseError {}
 
+/**
+ * The transaction was rolled back to settle a conflict with another (a deadlock, or a
+ * serialization failure): nothing of it was written, and running it again may succeed.
+ */
+export class TransactionConflictError extends DatabaseError {}
+
 /** A unique constraint refused a row; `constraint` says which. */
 export class UniqueViolationError extends DatabaseError {
   readonly constraint: string;
@@ -77,6 +83,7 @@ export function toDatabaseError(err: unknown, statement?: string, origin: ErrorO
     if (unavailableState(sqlstate)) return new DatabaseUnavailableError(`database unavailable (${sqlstate}): ${err.message}`, opts);
     if (sqlstate === '57014') return new StatementTimeoutError(`statement cancelled (${sqlstate}): ${err.message}`, opts);
     if (sqlstate === '55P03') return new LockTimeoutError(`lock not available (${sqlstate}): ${err.message}`, opts);
+    if (sqlstate === '40P01' || sqlstate === '40001') return new TransactionConflictError(`transaction conflict (${sqlstate}): ${err.message}`, opts);
     if (sqlstate === '23505') return new UniqueViolationError(err.message, { ...opts, constraint: err.constraint ?? '' });
     if (sqlstate === '22021' || sqlstate === '22P05') return new UnstorableTextError(err.message, opts);
     return new DatabaseError(`${err.message} (${sqlstate})`, opts);

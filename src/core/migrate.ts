@@ -129,10 +129,10 @@ export async function migrate(pool: pg.Pool): Promise<MigrationResult> {
         if (kind === 'm') await client.query(`drop materialized view ${quoteIdent(view.name)} cascade`);
         else if (kind === 'v') await client.query(`drop view ${quoteIdent(view.name)} cascade`);
       }
-      for (const view of views) await client.query(view.sql);
       // Each file defines the function it is named after. Every existing version of it is dropped
       // first: `create or replace` cannot change a function's result columns, and a changed
-      // parameter type would add an overload that makes untyped calls ambiguous.
+      // parameter type would add an overload that makes untyped calls ambiguous. Functions come
+      // before views: a view may be built on one (hunt_standings on standings_until).
       for (const fn of functions) {
         const { rows } = await client.query<{ signature: string }>(
           `select oid::regprocedure::text as signature from pg_proc
@@ -140,6 +140,7 @@ export async function migrate(pool: pg.Pool): Promise<MigrationResult> {
         for (const { signature } of rows) await client.query(`drop function ${signature}`);
         await client.query(fn.sql);
       }
+      for (const view of views) await client.query(view.sql);
       await client.query(`insert into schema_views (checksum, latest_migration) values ($1, $2)
         on conflict (id) do update set checksum = excluded.checksum, latest_migration = excluded.latest_migration,
           applied_at = now()`, [viewsChecksum, latest]);

@@ -4,7 +4,9 @@ import type { PgBoss, Queue } from 'pg-boss';
 
 export const REFRESH_HUNT_QUEUE = 'refresh-hunt';
 export const FULL_REBUILD_QUEUE = 'full-rebuild';
-export const REFRESH_QUEUES = [REFRESH_HUNT_QUEUE, FULL_REBUILD_QUEUE] as const;
+/** The organiser analytics' materialized views and stats documents (src/worker/stats-refresh.ts). */
+export const STATS_REFRESH_QUEUE = 'stats-refresh';
+export const REFRESH_QUEUES = [REFRESH_HUNT_QUEUE, FULL_REBUILD_QUEUE, STATS_REFRESH_QUEUE] as const;
 export type RefreshQueue = (typeof REFRESH_QUEUES)[number];
 
 /** Singleton key of the full rebuild: admin triggers and the schedule coalesce on it. */
@@ -13,6 +15,9 @@ export const FULL_REBUILD_KEY = 'all';
 /** An admin's refresh of one hunt (changes are refreshed without jobs: src/worker/refresh-scheduler.ts). */
 export interface RefreshHuntJob { huntId: string; reason: 'admin' }
 export interface FullRebuildJob { reason: 'admin' | 'schedule' }
+/** Singleton key of the stats refresh: admin triggers and the schedule coalesce on it. */
+export const STATS_REFRESH_KEY = 'stats';
+export interface StatsRefreshJob { reason: 'admin' | 'schedule' }
 
 /**
  * "stately" allows one queued and one active job per singleton key (the hunt id): a trigger that

@@ -2,11 +2,11 @@
 // whichever path (full or incremental refresh) produced them, which is what lets the two paths be
 // checked against each other.
 import {
-  LEADERBOARD_PAGE_SIZE, docKeys, toTimestamp,
-  type ClueView, type DocumentKind, type PublicHuntStatus, type FirstFinder, type HuntDetailContent, type HuntMode, type HuntsIndexContent,
+  FEED_SIZE, LEADERBOARD_PAGE_SIZE, competitorOf, docKeys, entryOf, toTimestamp,
+  NOT_FROZEN, type Announcement, type ClueView, type Freeze, type DocumentKind, type FeedContent, type FeedEntry, type PublicHuntStatus, type FirstFinder, type HuntDetailContent, type HuntMode, type HuntsIndexContent,
   type BookClue, type ClueBook, type LeaderboardEntry, type LeaderboardHead, type OwnContent, type ProgressContent, type TeamContent,
 } from '../core/documents.ts';
-import type { BookClueRow, CompetitorFindsRow, HuntRow, HuntRows, OwnRow } from './read-model-rows.ts';
+import type { AnnouncementRow, BookClueRow, CompetitorFindsRow, HuntRow, HuntRows, OwnRow } from './read-model-rows.ts';
 
 export interface DocumentDraft {
   key: string;
@@ -30,13 +30,15 @@ export interface HuntDocuments {
   progress: DocumentDraft[];
   /** The ranked standings the board was cut from (the next incremental refresh starts from them). */
   entries: LeaderboardEntry[];
+  /** The activity feed (both paths). */
+  feed: DocumentDraft & { content: FeedContent };
   /** Progress keys to withdraw, whether or not they were ever published (hidden competitors; full path). */
   withdrawn?: string[];
 }
 
 export interface HuntCounts { clueCount: number; playerCount: number; findCount: number }
 
-export function detailDraft(hunt: HuntRow, counts: HuntCounts, clues: ClueView[]): HuntDocuments['detail'] {
+export function detailDraft(hunt: HuntRow, counts: HuntCounts, clues: ClueView[], announcements: Announcement[]): HuntDocuments['detail'] {
   const content: HuntDetailContent = {
     slug: hunt.slug,
     // Right after the slug: the API tells a team hunt from the first bytes, without parsing.
@@ -50,15 +52,22 @@ export function detailDraft(hunt: HuntRow, counts: HuntCounts, clues: ClueView[]
     playerCount: counts.playerCount,
     findCount: counts.findCount,
     clues: hunt.scheduled ? [] : clues,
+    announcements,
+    ...freezeOf(hunt),
   };
   return { key: docKeys.hunt(hunt.slug), kind: 'hunt', content };
+}
+
+/** Whether the hunt's public documents are frozen, as each of them says. */
+export function freezeOf(hunt: Pick<HuntRow, 'frozen' | 'freeze_at'>): Freeze {
+  return hunt.frozen ? { frozen: true, frozenAt: toTimestamp(hunt.freeze_at) } : NOT_FROZEN;
 }
 
 export function publicStatus(hunt: Pick<HuntRow, 'status' | 'scheduled'>): PublicHuntStatus {
   return hunt.scheduled ? 'scheduled' : hunt.status;
 }
 
-export function boardDrafts(slug: string, entries: LeaderboardEntry[]): BoardDrafts {
+export function boardDrafts(slug: string, entries: LeaderboardEntry[], freeze: Freeze): BoardDrafts {
   const pages: DocumentDraft[] = [];
   // An empty board still has its first page, so the default window always exists.
   for (let start = 0; start === 0 || start < entries.length; start += LEADERBOARD_PAGE_SIZE) {
@@ -69,7 +78,7 @@ export function boardDrafts(slug: string, entries: LeaderboardEntry[]): BoardDra
       bare: true,
     });
   }
-  const head: LeaderboardHead = { hunt: slug, total: entries.length };
+  const head: LeaderboardHead = { hunt: slug, total: entries.length, ...freeze };
   return { head: { key: docKeys.leaderboard(slug), kind: 'leaderboard', content: head }, pages };
 }
 
@@ -79,16 +88,6 @@ export type FindTuple = [clueId: string, foundAtMs: number, points: number, play
 /** A competitor as a solo hunt's documents name it (the player: playerId, handle) or a team hunt's (teamId, name). */
 export function named(mode: HuntMode, id: string, name: string): { playerId: string; handle: string } | { teamId: string; name: string } {
   return mode === 'team' ? { teamId: id, name } : { playerId: id, handle: name };
-}
-
-/** A leaderboard entry of either mode. */
-export function entryOf(
-  mode: HuntMode, s: { id: string; name: string; rank: number; points: number; cluesFound: number; lastFindAt: string; memberCount: number },
-): LeaderboardEntry {
-  // Keys in a fixed order: these objects are serialized as they are.
-  return mode === 'team'
-    ? { rank: s.rank, teamId: s.id, name: s.name, points: s.points, cluesFound: s.cluesFound, lastFindAt: s.lastFindAt, memberCount: s.memberCount }
-    : { rank: s.rank, playerId: s.id, handle: s.name, points: s.points, cluesFound: s.cluesFound, lastFindAt: s.lastFindAt };
 }
 
 export const firstFinderOf = (mode: HuntMode, id: string, name: string, foundAt: string): FirstFinder =>
@@ -104,14 +103,20 @@ export function membersOf(row: CompetitorFindsRow): { playerId: string; handle: 
  * leaderboard points when they are ranked.
  */
 export function competitorDraft(
-  slug: string, mode: HuntMode, row: CompetitorFindsRow, own: FindTuple[], rankedPoints: number | undefined,
+  hunt: Pick<HuntRow, 'slug' | 'mode' | 'frozen' | 'freeze_at'>, row: CompetitorFindsRow, own: FindTuple[], rankedPoints: number | undefined,
 ): DocumentDraft {
+  const { slug, mode } = hunt;
   // Not ranked (a find already on the way to the board, none yet, or hidden): their ledger's points.
   const points = rankedPoints ?? row.points ?? own.reduce((sum, [, , p]) => sum + p, 0);
+  const adjustments = row.adjustments
+    ? (JSON.parse(row.adjustments) as [number, string, number][]).map(([p, reason, atMs]) => ({ points: p, reason, at: new Date(atMs).toISOString() }))
+    : [];
   if (mode === 'team') {
     const content: TeamContent = {
       teamId: row.competitor_id, name: row.name, members: membersOf(row), points, cluesFound: own.length,
       finds: own.map(([clueId, foundAtMs, p, playerId]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points: p, playerId })),
+      adjustments,
+      ...freezeOf(hunt),
     };
     return { key: docKeys.team(slug, row.competitor_id), kind: 'team', content };
   }
@@ -121,6 +126,8 @@ export function competitorDraft(
     points,
     cluesFound: own.length,
     finds: own.map(([clueId, foundAtMs, p]) => ({ clueId, foundAt: new Date(foundAtMs).toISOString(), points: p })),
+    adjustments,
+    ...freezeOf(hunt),
   };
   return { key: docKeys.progress(slug, row.competitor_id), kind: 'progress', content };
 }
@@ -139,13 +146,44 @@ export function bookDraft(hunt: HuntRow, rows: BookClueRow[]): DocumentDraft {
 }
 
 /** A competitor's private state: every team's, and a player's once they hold a hint. */
-export function ownDraft(slug: string, row: Pick<OwnRow, 'competitor_id' | 'hints' | 'points' | 'join_code'>): DocumentDraft {
+export function ownDraft(slug: string, row: OwnRow): DocumentDraft {
   const content: OwnContent = {
+    name: row.name,
     points: row.points ?? 0,
     hints: row.hints ? JSON.parse(row.hints) as [string, number][] : [],
     joinCode: row.join_code,
+    finds: row.live_finds === null ? null
+      : (JSON.parse(row.live_finds) as [string, number][]).map(([clueId, foundAtMs]) => [clueId, new Date(foundAtMs).toISOString()]),
   };
   return { key: docKeys.own(slug, row.competitor_id), kind: 'own', content };
+}
+
+/** Announcements as documents show them (rows newest first). */
+export function announcementsOf(rows: AnnouncementRow[]): Announcement[] {
+  return rows.map((a) => ({ id: a.id, at: a.at.toISOString(), text: a.text, clueId: a.clue_id }));
+}
+
+// Feed order, on both paths (feed_entries in read-model-rows.ts sorts the same way): newest first,
+// then by type, clue, competitor and text in byte order (ids and the fixed timestamp format compare
+// as ASCII; a null sorts first).
+const bytes = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : Buffer.compare(Buffer.from(a), Buffer.from(b)));
+export function compareFeedEntries(a: FeedEntry, b: FeedEntry): number {
+  const kind = (e: FeedEntry) => (e.type === 'announcement' ? 'announcement' : 'find');
+  return bytes(b.at, a.at) || bytes(kind(a), kind(b)) || bytes(a.clueId, b.clueId) || bytes(a.competitorId, b.competitorId) || bytes(a.text, b.text);
+}
+
+/**
+ * The feed from its latest entries (newest first, at most FEED_SIZE kept): a find is the first
+ * find when its competitor is the clue's first finder in the hunt document.
+ */
+export function feedDraft(slug: string, entries: FeedEntry[], clues: ClueView[], freeze: Freeze): HuntDocuments['feed'] {
+  const first = new Map(clues.map((c) => [c.id, c.firstFinder ? competitorOf(c.firstFinder).id : null]));
+  const content: FeedContent = {
+    entries: entries.slice(0, FEED_SIZE).map((e) => (e.type === 'announcement' ? e
+      : { ...e, type: first.get(e.clueId!) === e.competitorId ? 'first_find' : 'find' })),
+    ...freeze,
+  };
+  return { key: docKeys.feed(slug), kind: 'feed', content };
 }
 
 /** Every document of a hunt from its rows (the full path; the ranking comes from SQL). */
@@ -170,10 +208,14 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
   }));
   const rankedPoints = new Map(standings.map((s) => [s.competitor_id, s.points]));
   return {
-    detail: detailDraft(hunt, { clueCount: summary.clue_count, playerCount: summary.player_count, findCount: summary.find_count }, clueViews),
-    board: boardDrafts(hunt.slug, entries),
+    detail: detailDraft(hunt, { clueCount: summary.clue_count, playerCount: summary.player_count, findCount: summary.find_count },
+      clueViews, announcementsOf(rows.announcements)),
+    feed: feedDraft(hunt.slug, rows.feed.map((f) => ({
+      type: f.type, at: f.at.toISOString(), competitorId: f.competitor_id, name: f.name, clueId: f.clue_id, text: f.text,
+    })), clueViews, freezeOf(hunt)),
+    board: boardDrafts(hunt.slug, entries, freezeOf(hunt)),
     progress: [
-      ...finds.map((row) => competitorDraft(hunt.slug, hunt.mode, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.competitor_id))),
+      ...finds.map((row) => competitorDraft(hunt, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.competitor_id))),
       bookDraft(hunt, rows.book),
       ...rows.own.map((row) => ownDraft(hunt.slug, row)),
     ],

@@ -5,15 +5,15 @@
 // name in byte order, then id), written here a second time on purpose: tests hold the two paths to
 // the same bytes. Documents name a competitor as a player (solo) or a team: competitorOf reads it.
 import {
-  LEADERBOARD_PAGE_SIZE, competitorOf, type ClueView, type FirstFinder, type HuntDetailContent, type LeaderboardEntry,
+  LEADERBOARD_PAGE_SIZE, competitorOf, entryOf, type ClueView, type FeedEntry, type FirstFinder, type HuntDetailContent, type LeaderboardEntry,
 } from '../core/documents.ts';
 import {
-  boardDrafts, competitorDraft, detailDraft, entryOf, firstFinderOf, membersOf, ownDraft,
+  boardDrafts, compareFeedEntries, competitorDraft, detailDraft, feedDraft, firstFinderOf, freezeOf, membersOf, ownDraft,
   type BoardDrafts, type FindTuple, type HuntDocuments,
 } from './document-builder.ts';
 import type { ChangedCompetitorRow, HuntRow, ChangeRow } from './read-model-rows.ts';
 
-export interface PublishedState { detail: HuntDetailContent; entries: LeaderboardEntry[] }
+export interface PublishedState { detail: HuntDetailContent; entries: LeaderboardEntry[]; feed: FeedEntry[] }
 
 export function applyChanges(
   hunt: HuntRow, published: PublishedState, changes: ChangeRow[], competitors: ChangedCompetitorRow[], playerCount: number,
@@ -37,12 +37,14 @@ export function applyChanges(
 
   // Clue statistics: each change is one new find, applied once (its row is consumed by this publish).
   const clues = new Map<string, ClueView>(published.detail.clues.map((c) => [c.id, { ...c }]));
+  const feed = [...published.feed];
   for (const change of changes) {
     const competitor = changed.get(change.competitor_id);
     if (change.kind !== 'find' || !change.clue_id || !competitor || competitor.hidden) continue;
     const find = finds.get(change.competitor_id)!.find(([clueId]) => clueId === change.clue_id);
     const clue = clues.get(change.clue_id);
     if (!find || !clue) continue;
+    feed.push({ type: 'find', at: new Date(find[1]).toISOString(), competitorId: competitor.competitor_id, name: competitor.name, clueId: clue.id, text: null });
     const candidate = firstFinderOf(hunt.mode, competitor.competitor_id, competitor.name, new Date(find[1]).toISOString());
     clues.set(clue.id, {
       ...clue,
@@ -52,20 +54,26 @@ export function applyChanges(
   }
 
   const rankedPoints = new Map(entries.map((e) => [competitorOf(e).id, e.points]));
+  const clueViews = published.detail.clues.map((c) => clues.get(c.id)!);
   return {
     detail: detailDraft(hunt, {
       clueCount: published.detail.clueCount,
       playerCount,
       findCount: entries.reduce((sum, e) => sum + e.cluesFound, 0),
-    }, published.detail.clues.map((c) => clues.get(c.id)!)),
-    board: changedPages(boardDrafts(hunt.slug, entries), entries, published.entries),
+    }, clueViews, published.detail.announcements),
+    // New finds merged in by time (a find may commit after a later one), and labelled again: a
+    // clue's first finder may have changed.
+    feed: feedDraft(hunt.slug, feed.sort(compareFeedEntries), clueViews, freezeOf(hunt)),
+    board: changedPages(boardDrafts(hunt.slug, entries, freezeOf(hunt)), entries, published.entries),
     progress: competitors
       // A hidden competitor's progress stays withdrawn (the full path that hid them withdrew it).
       // A team has its document from its creation; a player from their first score event (a find, a hint).
       .filter((c) => !c.hidden && (hunt.mode === 'team' || c.points !== null))
-      .map((c) => competitorDraft(hunt.slug, hunt.mode, c, finds.get(c.competitor_id)!, rankedPoints.get(c.competitor_id)))
-      // A competitor's private state (own view): a team's always, a player's once they hold a hint.
-      .concat(competitors.filter((c) => hunt.mode === 'team' || c.hints !== null).map((c) => ownDraft(hunt.slug, c))),
+      .map((c) => competitorDraft(hunt, c, finds.get(c.competitor_id)!, rankedPoints.get(c.competitor_id)))
+      // A competitor's private state (own view): a team's always, a player's once they hold a hint,
+      // everyone's in a hunt with a freezeAt (their live finds and points).
+      .concat(competitors.filter((c) => hunt.mode === 'team' || c.hints !== null || c.live_finds !== null)
+        .map((c) => ownDraft(hunt.slug, { ...c, points: c.live_points }))),
     entries,
   };
 }

@@ -133,6 +133,7 @@ export function draftPublish(
     for (const page of docs.board.pages) pagesChanged = batch.put(page, huntId) || pagesChanged;
     batch.put(docs.board.head, huntId, pagesChanged);
     batch.put(docs.detail, huntId);
+    batch.put(docs.feed, huntId);
     for (const progress of docs.progress) batch.put(progress, huntId);
     for (const key of docs.withdrawn ?? []) batch.withdraw(key, key.startsWith('team:') ? 'team' : 'progress', huntId);
   }
@@ -142,7 +143,7 @@ export function draftPublish(
 
 /** The keys a publish of these drafts compares with (the incremental scope). */
 export function draftedKeys(docs: HuntDocuments): string[] {
-  return [docs.detail.key, docs.board.head.key, ...docs.board.pages.map((d) => d.key), ...docs.progress.map((d) => d.key)];
+  return [docs.detail.key, docs.feed.key, docs.board.head.key, ...docs.board.pages.map((d) => d.key), ...docs.progress.map((d) => d.key)];
 }
 
 // What the hunts index shows of hunts (one row per element of the arrays $n..$n+8); only a real

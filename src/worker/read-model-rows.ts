@@ -3,9 +3,10 @@
 import type { Client, Queryable } from '../core/db.ts';
 import { many, maybeOne } from '../core/db.ts';
 import {
-  FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, type DocumentKind, type HuntDetailContent, type HuntMode, type HuntStatus,
-  type LeaderboardEntry,
+  FEED_SIZE, FORMAT_VERSION, LEADERBOARD_PAGE_SIZE, docKeys, type DocumentKind, type FeedContent, type HuntDetailContent, type HuntMode,
+  type HuntStatus, type LeaderboardEntry,
 } from '../core/documents.ts';
+import type { PublishedState } from './incremental-update.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -22,16 +23,27 @@ export interface HuntRow {
   unlock_from: Date | null;
   /** Live, but its startsAt is to come (as of the refresh's snapshot): listed, its clues not yet shown. */
   scheduled: boolean;
+  freeze_at: Date | null;
+  /** freezeAt has come (as of the refresh's snapshot): public documents show the standings as of it. */
+  frozen: boolean;
 }
 const HUNT_COLUMNS = `id, slug, title, description, status, starts_at, ends_at, created_at, mode,
-  coalesce(starts_at, first_live_at) as unlock_from, (status = 'live' and starts_at is not null and starts_at > now()) as scheduled`;
+  coalesce(starts_at, first_live_at) as unlock_from, (status = 'live' and starts_at is not null and starts_at > now()) as scheduled,
+  freeze_at, (freeze_at is not null and freeze_at <= now()) as frozen`;
 /** A clue as its organiser wrote it (the private clue book), hints as JSON [[n, cost, text], ...]. */
 export interface BookClueRow {
   id: string; position: number; title: string; body: string; points: number;
   unlock_after_clues: string[] | null; unlock_after_finds: number | null; unlock_after_minutes: number | null; hints: string | null;
 }
-/** A competitor's private state: hints held as JSON [[clueId, n], ...], ledger points, a team's join code. */
-export interface OwnRow { competitor_id: string; hints: string | null; points: number | null; join_code: string | null }
+/**
+ * A competitor's private state: its name, hints held as JSON [[clueId, n], ...], the live ledger's
+ * points, a team's join code, and, in a hunt with a freezeAt or for a hidden competitor, its live
+ * finds as JSON [[clueId, foundAtMs], ...] (the public documents stop at the freeze, or are
+ * withdrawn; the own view is not).
+ */
+export interface OwnRow {
+  competitor_id: string; name: string; hints: string | null; points: number | null; join_code: string | null; live_finds: string | null;
+}
 /** A clue of the hunt: title and body null while it is locked for the public. */
 export interface ClueRow {
   id: string; position: number; title: string | null; body: string | null; points: number; locked: boolean;
@@ -45,11 +57,25 @@ export interface StandingRow {
  * One competitor's finds in order, as JSON [[clueId, foundAtEpochMs, points, playerId], ...], and a
  * team's members as JSON [[playerId, handle], ...] in the order they joined (null for a player).
  */
-export interface CompetitorFindsRow { competitor_id: string; name: string; finds: string; members: string | null; points: number | null }
+export interface CompetitorFindsRow {
+  competitor_id: string; name: string; finds: string; members: string | null; points: number | null;
+  /** Organisers' adjustments in order, as JSON [[points, reason, atEpochMs], ...] (null: none). */
+  adjustments: string | null;
+}
 export interface SummaryRow { clue_count: number; player_count: number; find_count: number }
+
+/** An entry of the activity feed: a find of a visible competitor, or an announcement (feed_entries). */
+export interface FeedRow {
+  type: 'find' | 'announcement'; at: Date; competitor_id: string | null; name: string | null; clue_id: string | null; text: string | null;
+}
+export interface AnnouncementRow { id: string; at: Date; text: string; clue_id: string | null }
 
 export interface HuntRows {
   hunt: HuntRow;
+  /** Newest first. */
+  announcements: AnnouncementRow[];
+  /** The latest FEED_SIZE, newest first, in the order compareFeedEntries gives. */
+  feed: FeedRow[];
   clues: ClueRow[];
   summary: SummaryRow;
   standings: StandingRow[];
@@ -71,6 +97,8 @@ export interface ChangeRow { id: string; competitor_id: string; kind: ChangeKind
  */
 export interface ChangedCompetitorRow extends CompetitorFindsRow, Omit<OwnRow, 'competitor_id' | 'points'> {
   hidden: boolean; points: number | null; finds: string;
+  /** The ledger's points, freeze or not (points: as the public sees them). */
+  live_points: number | null;
 }
 
 /**
@@ -89,6 +117,19 @@ const JOIN_CODE = (id: string) => `(select t.join_code from teams t where t.id =
 // One expression for a competitor's finds on both paths, so their progress documents are the same bytes.
 const FINDS_JSON = `json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8, f.points, f.player_id)
                              order by f.found_at, cl.position)::text`;
+// What public documents count: events and finds before the hunt's freezeAt (all of them without one).
+const PUBLIC_UNTIL = (hunt: string) => `(select coalesce(fh.freeze_at, 'infinity') from hunts fh where fh.id = ${hunt})`;
+// A competitor's adjustments (null without any), on both paths, as the public sees them.
+const ADJUSTMENTS_JSON = (hunt: string, id: string) => `(select json_agg(json_build_array(e.points, e.note, (extract(epoch from e.occurred_at) * 1000)::int8)
+                             order by e.occurred_at, e.id)::text
+       from score_events e where e.hunt_id = ${hunt} and e.competitor_id = ${id} and e.reason = 'adjustment'
+        and e.occurred_at < ${PUBLIC_UNTIL(hunt)})`;
+// The live ledger and finds, for the own view: null, or in a hunt with a freezeAt, or for a hidden
+// competitor (its public documents are withdrawn), the live finds ('[]' without any).
+const LIVE_POINTS = (hunt: string, id: string) => `(select sum(e.points)::integer from score_events e where e.hunt_id = ${hunt} and e.competitor_id = ${id})`;
+const LIVE_FINDS = (hunt: string, id: string, hidden: string) => `case when ${hidden} or (select fh.freeze_at is not null from hunts fh where fh.id = ${hunt}) then
+       coalesce((select json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8) order by f.found_at, f.clue_id)::text
+                   from finds f where f.hunt_id = ${hunt} and f.competitor_id = ${id}), '[]') end`;
 // A team's members (null for a player competitor): one index range per team.
 const MEMBERS_JSON = (hunt: string, id: string) => `(select json_agg(json_build_array(tm.player_id, p.handle) order by tm.joined_at, p.handle collate "C")::text
        from team_members tm join players p on p.id = tm.player_id
@@ -124,14 +165,16 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
   // anything or not (each has a document).
   const finds = await many<CompetitorFindsRow>(db,
     `select c.competitor_id, c.name, coalesce(g.finds, '[]') as finds,
-            case when $2 = 'team' then ${MEMBERS_JSON('$1', 'c.competitor_id')} end as members, t.points
+            case when $2 = 'team' then ${MEMBERS_JSON('$1', 'c.competitor_id')} end as members, t.points,
+            ${ADJUSTMENTS_JSON('$1', 'c.competitor_id')} as adjustments
        from competitors c
        left join (select f.competitor_id, ${FINDS_JSON} as finds
                     from finds f join clues cl on cl.id = f.clue_id
-                   where f.hunt_id = $1
+                   where f.hunt_id = $1 and f.found_at < ${PUBLIC_UNTIL('$1')}
                    group by f.competitor_id) g on g.competitor_id = c.competitor_id
        left join lateral (select sum(e.points)::integer as points
-                            from score_events e where e.hunt_id = $1 and e.competitor_id = c.competitor_id) t on true
+                            from score_events e where e.hunt_id = $1 and e.competitor_id = c.competitor_id
+                             and e.occurred_at < ${PUBLIC_UNTIL('$1')}) t on true
       where c.hunt_id = $1 and not c.hidden and (g.finds is not null or t.points is not null or $2 = 'team')
       order by c.competitor_id`, [hunt.id, hunt.mode]);
   const hidden = await many<{ competitor_id: string }>(db,
@@ -140,17 +183,36 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
     `select c.id, c.position, c.title, c.body, c.points, c.unlock_after_clues, c.unlock_after_finds, c.unlock_after_minutes,
             (select json_agg(json_build_array(h.n, h.cost, h.text) order by h.n)::text from clue_hints h where h.clue_id = c.id) as hints
        from clues c where c.hunt_id = $1 order by c.position`, [hunt.id]);
-  // Hidden competitors too: their own view keeps working.
+  // Hidden competitors too: their own view keeps working. Every team has one, a player once they
+  // hold a hint, and in a hunt with a freezeAt everyone with a score event (their live finds).
   const own = await many<OwnRow>(db,
     `select c.competitor_id, ${HINTS_JSON('$1', 'c.competitor_id')} as hints, ${JOIN_CODE('c.competitor_id')} as join_code,
-            (select sum(e.points)::integer from score_events e where e.hunt_id = $1 and e.competitor_id = c.competitor_id) as points
+            ${LIVE_POINTS('$1', 'c.competitor_id')} as points, ${LIVE_FINDS('$1', 'c.competitor_id', 'c.hidden')} as live_finds, c.name
        from competitors c
       where c.hunt_id = $1
-        and ($2 = 'team' or exists (select 1 from hints_taken ht where ht.hunt_id = $1 and ht.competitor_id = c.competitor_id))
-      order by c.competitor_id`, [hunt.id, hunt.mode]);
+        and ($2 = 'team' or exists (select 1 from hints_taken ht where ht.hunt_id = $1 and ht.competitor_id = c.competitor_id)
+             or (($3::timestamptz is not null or c.hidden)
+                 and exists (select 1 from score_events e where e.hunt_id = $1 and e.competitor_id = c.competitor_id)))
+      order by c.competitor_id`, [hunt.id, hunt.mode, hunt.freeze_at]);
+  const announcements = await many<AnnouncementRow>(db,
+    'select id, at, text, clue_id from announcements where hunt_id = $1 order by at desc, id', [hunt.id]);
+  // The same order as compareFeedEntries (document-builder.ts), which the incremental path merges with.
+  const feed = await many<FeedRow>(db,
+    `select * from (
+       (select 'find' as type, f.found_at as at, f.competitor_id, c.name, f.clue_id, null::text as text
+          from finds f join competitors c on c.hunt_id = f.hunt_id and c.competitor_id = f.competitor_id and not c.hidden
+         where f.hunt_id = $1
+         order by f.found_at desc, f.clue_id::text collate "C", f.competitor_id::text collate "C" limit $2)
+       union all
+       (select 'announcement', a.at, null, null, a.clue_id, a.text from announcements a where a.hunt_id = $1
+         order by a.at desc, a.clue_id::text collate "C" nulls first, a.text collate "C" limit $2)
+     ) e
+     order by at desc, type collate "C", clue_id::text collate "C" nulls first, competitor_id::text collate "C" nulls first,
+              text collate "C" nulls first
+     limit $2`, [hunt.id, FEED_SIZE]);
   return {
     hunt, clues, summary: summary ?? { clue_count: clues.length, player_count: 0, find_count: 0 }, standings, finds,
-    hidden: hidden.map((h) => h.competitor_id), book, own,
+    hidden: hidden.map((h) => h.competitor_id), book, own, announcements, feed,
   };
 }
 
@@ -167,12 +229,14 @@ export function changedCompetitorsSql(hunt: string, ids: string): string {
   return `select c.competitor_id, c.name, c.hidden, t.points,
             coalesce((select ${FINDS_JSON}
                         from finds f join clues cl on cl.id = f.clue_id
-                       where f.hunt_id = ${hunt} and f.competitor_id = c.competitor_id), '[]') as finds,
-            ${MEMBERS_JSON(hunt, 'c.competitor_id')} as members,
-            ${HINTS_JSON(hunt, 'c.competitor_id')} as hints, ${JOIN_CODE('c.competitor_id')} as join_code
+                       where f.hunt_id = ${hunt} and f.competitor_id = c.competitor_id and f.found_at < ${PUBLIC_UNTIL(hunt)}), '[]') as finds,
+            ${MEMBERS_JSON(hunt, 'c.competitor_id')} as members, ${ADJUSTMENTS_JSON(hunt, 'c.competitor_id')} as adjustments,
+            ${HINTS_JSON(hunt, 'c.competitor_id')} as hints, ${JOIN_CODE('c.competitor_id')} as join_code,
+            ${LIVE_POINTS(hunt, 'c.competitor_id')} as live_points, ${LIVE_FINDS(hunt, 'c.competitor_id', 'c.hidden')} as live_finds
        from competitors c
        left join lateral (select sum(e.points)::integer as points
-                            from score_events e where e.hunt_id = ${hunt} and e.competitor_id = c.competitor_id) t on true
+                            from score_events e where e.hunt_id = ${hunt} and e.competitor_id = c.competitor_id
+                             and e.occurred_at < ${PUBLIC_UNTIL(hunt)}) t on true
       where c.hunt_id = ${hunt} and c.competitor_id in (${ids})
       order by c.competitor_id`;
 }
@@ -190,8 +254,9 @@ export async function countVisiblePlayers(db: Queryable, huntId: string): Promis
 const VISIBLE_PLAYERS_SQL = `select case when h.mode = 'team'
     then (select count(*) from team_members tm
             join competitors c on c.hunt_id = tm.hunt_id and c.competitor_id = tm.team_id and not c.hidden
-           where tm.hunt_id = h.id)
-    else (select count(*) from competitors c where c.hunt_id = h.id and not c.hidden) end::integer as n
+           where tm.hunt_id = h.id and tm.joined_at < coalesce(h.freeze_at, 'infinity'))
+    else (select count(*) from competitors c
+           where c.hunt_id = h.id and not c.hidden and c.joined_at < coalesce(h.freeze_at, 'infinity')) end::integer as n
   from hunts h where h.id = $1`;
 
 /** The current versions of the hunt's published detail and leaderboard head (0 when missing). */
@@ -208,14 +273,15 @@ export async function loadPublishedVersions(db: Queryable, hunt: HuntRow): Promi
  * The hunt's published detail and standings, or undefined when there are none in the current
  * format (never published, withdrawn, or a format change): then only the full path can run.
  */
-export async function loadPublishedState(db: Queryable, hunt: HuntRow): Promise<{ detail: HuntDetailContent; entries: LeaderboardEntry[] } | undefined> {
+export async function loadPublishedState(db: Queryable, hunt: HuntRow): Promise<PublishedState | undefined> {
   const rows = await many<{ doc_key: string; kind: string; body: string | null }>(db,
     `select doc_key, kind, body from snapshot_documents
-      where hunt_id = $1 and format_version = $2 and kind in ('hunt', 'leaderboard', 'leaderboard_page')`,
+      where hunt_id = $1 and format_version = $2 and kind in ('hunt', 'leaderboard', 'leaderboard_page', 'feed')`,
     [hunt.id, FORMAT_VERSION]);
   const detail = rows.find((r) => r.doc_key === docKeys.hunt(hunt.slug))?.body;
   const head = rows.find((r) => r.doc_key === docKeys.leaderboard(hunt.slug))?.body;
-  if (!detail || !head) return undefined;
+  const feed = rows.find((r) => r.doc_key === docKeys.feed(hunt.slug))?.body;
+  if (!detail || !head || !feed) return undefined;
   const pages = rows.filter((r) => r.kind === 'leaderboard_page' && r.body !== null)
     .map((r) => ({ n: Number(r.doc_key.slice(r.doc_key.lastIndexOf(':') + 1)), entries: JSON.parse(r.body!) as LeaderboardEntry[] }))
     .sort((a, b) => a.n - b.n);
@@ -224,7 +290,7 @@ export async function loadPublishedState(db: Queryable, hunt: HuntRow): Promise<
   // A board whose pages do not add up is not one to build on.
   if (entries.length !== total) return undefined;
   const { version: _v, generatedAt: _g, ...content } = JSON.parse(detail) as HuntDetailContent & { version: number; generatedAt: string };
-  return { detail: content, entries };
+  return { detail: content, entries, feed: (JSON.parse(feed) as FeedContent).entries };
 }
 
 /** Everything an incremental refresh from the worker's memory reads, from one snapshot. */
@@ -234,7 +300,7 @@ export interface IncrementalInputs {
   changes: ChangeRow[];
   competitors: ChangedCompetitorRow[];
   visiblePlayers: number;
-  /** The stored detail, leaderboard head, pages (up to what the changes could fill) and the changed competitors' progress. */
+  /** The stored detail, leaderboard head, feed, pages (up to what the changes could fill) and the changed competitors' progress. */
   existing: { doc_key: string; kind: DocumentKind; version: number; content_hash: Buffer; alive: boolean }[];
 }
 
@@ -246,13 +312,13 @@ const INCREMENTAL_READS = {
   incr_changes: ['uuid', 'select id, competitor_id, kind, clue_id, recorded_at from read_model_changes where hunt_id = $1 order by id'],
   incr_competitors: ['uuid', changedCompetitorsSql('$1', 'select distinct competitor_id from read_model_changes where hunt_id = $1')],
   incr_visible: ['uuid', VISIBLE_PLAYERS_SQL],
-  // The detail and head ($2, $3), the pages up to what the changed competitors could fill ($4 the page
+  // The detail, head and feed ($2, $3, $10), the pages up to what the changed competitors could fill ($4 the page
   // key prefix, $5 the published total) and the changed competitors' documents ($6, $8 and $9 the
   // key prefixes of a player's progress, a team's, and their private state), as one array: index
   // lookups (an OR of IN-subqueries would scan the table).
-  incr_existing: ['uuid, text, text, text, integer, text, smallint, text, text', `select doc_key, kind, version, content_hash, body is not null as alive
+  incr_existing: ['uuid, text, text, text, integer, text, smallint, text, text, text', `select doc_key, kind, version, content_hash, body is not null as alive
       from snapshot_documents
-     where format_version = $7 and doc_key = any(array[$2, $3]
+     where format_version = $7 and doc_key = any(array[$2, $3, $10]
         || array(select $4 || n from generate_series(0, ($5 + (select count(distinct competitor_id) from read_model_changes where hunt_id = $1)) / ${LEADERBOARD_PAGE_SIZE}) n)
         || array(select distinct $6 || competitor_id from read_model_changes where hunt_id = $1)
         || array(select distinct $8 || competitor_id from read_model_changes where hunt_id = $1)
@@ -286,7 +352,8 @@ export async function loadIncrementalInputs(db: Client, targets: IncrementalTarg
       `execute incr_competitors(${id})`,
       `execute incr_visible(${id})`,
       `execute incr_existing(${id}, ${text(docKeys.hunt(slug))}, ${text(docKeys.leaderboard(slug))}, ` +
-        `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION}, ${text(docKeys.team(slug, ''))}, ${text(docKeys.own(slug, ''))})`,
+        `${text(docKeys.leaderboardPage(slug, 0).slice(0, -1))}, ${Math.trunc(publishedTotal)}, ${text(docKeys.progress(slug, ''))}, ${FORMAT_VERSION}, ${text(docKeys.team(slug, ''))}, ${text(docKeys.own(slug, ''))}, ` +
+        `${text(docKeys.feed(slug))})`,
     ];
   });
   const reads = perHunt[0]!.length;

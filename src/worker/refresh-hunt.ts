@@ -150,7 +150,7 @@ async function refreshHeld(client: Client, huntId: string, opts: RefreshOptions,
     opts.cache.set(huntId, {
       detailVersion: committed.versions.get(docKeys.hunt(hunt.slug)) ?? versions.detail,
       headVersion: committed.versions.get(docKeys.leaderboard(hunt.slug)) ?? versions.head,
-      state: { detail: docs.detail.content, entries: docs.entries },
+      state: { detail: docs.detail.content, entries: docs.entries, feed: docs.feed.content.entries },
     });
   } else {
     opts.cache?.forget(huntId);
@@ -196,7 +196,7 @@ async function refreshFromMemory(
     cache.set(hunt.id, {
       detailVersion: result.versions.get(docKeys.hunt(hunt.slug)) ?? versions.detail,
       headVersion: result.versions.get(docKeys.leaderboard(hunt.slug)) ?? versions.head,
-      state: { detail: docs.detail.content, entries: docs.entries },
+      state: { detail: docs.detail.content, entries: docs.entries, feed: docs.feed.content.entries },
     });
     outcomes.set(hunt.id, outcome(hunt, 'incremental', writes.length, changes.length, result.listingsChanged.has(hunt.id), started));
   }

@@ -21,6 +21,8 @@ import { HuntsIndexPublisher } from './hunts-index-publisher.ts';
 import { PublishedStateCache } from './published-state-cache.ts';
 import { startRateWindowPruning } from './rate-window-pruning.ts';
 import { RefreshScheduler } from './refresh-scheduler.ts';
+import { createStatsMetrics } from './stats-metrics.ts';
+import { scheduleStatsRefresh, workStatsRefresh } from './stats-refresh.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 /** How often a hunts index left stale by incremental refreshes is republished. */
@@ -83,6 +85,7 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   const registry = createRegistry('worker');
   instrumentPool(pool, registry, config.dbPoolMax);
   const metrics = createWorkerMetrics(registry, pool, boss);
+  createStatsMetrics(registry, pool);
 
   const cache = new PublishedStateCache();
   const scheduler = new RefreshScheduler({
@@ -132,6 +135,8 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
       }
     });
 
+  await workStatsRefresh(boss, pool, metrics, log);
+
   const trigger = new DirtyTrigger({
     connectionString: config.databaseUrl, pool, request: (huntId) => scheduler.request(huntId), sweepIntervalMs: config.dirtySweepIntervalMs, log,
   });
@@ -153,6 +158,8 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   if (options.schedule !== false) {
     const cronTask = scheduleFullRebuild(boss, config.fullRebuildIntervalSeconds, log);
     resources.add('full rebuild schedule', async () => { await cronTask.stop(); await cronTask.destroy(); });
+    const statsTask = scheduleStatsRefresh(boss, config.statsRefreshSeconds, log);
+    resources.add('stats refresh schedule', async () => { await statsTask.stop(); await statsTask.destroy(); });
   }
   const address = metricsServer?.address();
   const metricsPort = address && typeof address === 'object' ? address.port : undefined;

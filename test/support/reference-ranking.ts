@@ -13,25 +13,41 @@ export type ReferenceEntry = ReferencePlayerEntry | ReferenceTeamEntry;
 export interface ReferenceProgress {
   playerId: string; handle: string; rank: number | null; points: number; cluesFound: number;
   finds: { clueId: string; foundAt: string; points: number }[];
+  adjustments: ReferenceAdjustment[];
+  frozen: boolean; frozenAt: string | null;
 }
+export interface ReferenceAdjustment { points: number; reason: string; at: string }
 /** A team's public document (GET /v1/hunts/:slug/teams/:teamId) without its stamp and leaderboardVersion. */
 export interface ReferenceTeam {
   teamId: string; name: string; members: { playerId: string; handle: string }[];
   points: number; cluesFound: number; rank: number | null;
   finds: { clueId: string; foundAt: string; points: number; playerId: string }[];
+  adjustments: ReferenceAdjustment[];
+  frozen: boolean; frozenAt: string | null;
 }
 
 /** Byte order of UTF-8, as `collate "C"` sorts. */
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 export async function referenceRanking(db: pg.Pool | pg.Client, huntId: string) {
-  const { rows: [hunt] } = await db.query<{ mode: 'solo' | 'team' }>('select mode from hunts where id = $1', [huntId]);
+  const { rows: [hunt] } = await db.query<{ mode: 'solo' | 'team'; freeze_at: Date | null; frozen: boolean }>(
+    'select mode, freeze_at, (freeze_at is not null and freeze_at <= now()) as frozen from hunts where id = $1', [huntId]);
   const mode = hunt!.mode;
-  const events = (await db.query<{ competitor_id: string; points: number }>(
-    'select competitor_id, points from score_events where hunt_id = $1', [huntId])).rows;
+  // What the public sees of a hunt with a freezeAt: events and finds before it.
+  const until = hunt!.freeze_at?.getTime() ?? Infinity;
+  const freeze = { frozen: hunt!.frozen, frozenAt: hunt!.frozen ? hunt!.freeze_at!.toISOString() : null };
+  const events = (await db.query<{ id: string; competitor_id: string; points: number; reason: string; note: string | null; occurred_at: Date }>(
+    'select id, competitor_id, points, reason, note, occurred_at from score_events where hunt_id = $1', [huntId])).rows
+    .filter((e) => e.occurred_at.getTime() < until);
+  // Organisers' adjustments, in the order they were made.
+  const adjustmentsOf = (id: string): ReferenceAdjustment[] => events
+    .filter((e) => e.competitor_id === id && e.reason === 'adjustment')
+    .sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime() || Number(a.id) - Number(b.id))
+    .map((e) => ({ points: e.points, reason: e.note!, at: e.occurred_at.toISOString() }));
   const finds = (await db.query<{ competitor_id: string; clue_id: string; found_at: Date; points: number; position: number; player_id: string }>(
     `select f.competitor_id, f.clue_id, f.found_at, f.points, c.position, f.player_id
-       from finds f join clues c on c.id = f.clue_id where f.hunt_id = $1`, [huntId])).rows;
+       from finds f join clues c on c.id = f.clue_id where f.hunt_id = $1`, [huntId])).rows
+    .filter((f) => f.found_at.getTime() < until);
   const competitors = (await db.query<{ competitor_id: string; hidden: boolean; name: string }>(
     'select competitor_id, hidden, name from competitors where hunt_id = $1', [huntId])).rows;
   const memberRows = mode === 'team' ? (await db.query<{ team_id: string; player_id: string; handle: string; joined_at: Date }>(
@@ -80,6 +96,7 @@ export async function referenceRanking(db: pg.Pool | pg.Client, huntId: string) 
         teamId: c.competitor_id, name: c.name, members: members.get(c.competitor_id) ?? [],
         points: points.get(c.competitor_id) ?? 0, cluesFound: own.length, rank: rankOf.get(c.competitor_id) ?? null,
         finds: own.map((f) => ({ clueId: f.clue_id, foundAt: f.found_at.toISOString(), points: f.points, playerId: f.player_id })),
+        adjustments: adjustmentsOf(c.competitor_id), ...freeze,
       });
       continue;
     }
@@ -90,11 +107,12 @@ export async function referenceRanking(db: pg.Pool | pg.Client, huntId: string) 
       playerId: c.competitor_id, handle: c.name, rank: rankOf.get(c.competitor_id) ?? null,
       points: points.get(c.competitor_id) ?? 0, cluesFound: own.length,
       finds: own.map((f) => ({ clueId: f.clue_id, foundAt: f.found_at.toISOString(), points: f.points })),
+      adjustments: adjustmentsOf(c.competitor_id), ...freeze,
     });
   }
   // Which visible team each player is in (team hunts): their progress is that team's.
   const teamOf = new Map(memberRows.filter((m) => teams.has(m.team_id)).map((m) => [m.player_id, m.team_id]));
   /** The competitor's points as the ledger has them (0 without events), documented or not. */
   const ledger = (id: string) => points.get(id) ?? 0;
-  return { mode, entries, progress, teams, teamOf, ledger };
+  return { mode, entries, progress, teams, teamOf, ledger, freeze };
 }
