@@ -28,7 +28,7 @@ create unique index score_events_one_bonus_per_find on score_events (competitor_
 create index finds_by_clue on finds (clue_id, found_at);
 
 alter table snapshot_documents drop constraint snapshot_documents_kind_check;
-alter table snapshot_documents add check (kind in ('hunts', 'hunt', 'leaderboard', 'leaderboard_page', 'progress', 'team', 'book', 'own', 'feed'));
+alter table snapshot_documents add check (kind in ('hunts', 'hunt', 'leaderboard', 'leaderboard_page', 'progress', 'team', 'book', 'own', 'feed', 'roster'));
 
 create table announcements (
   id      uuid primary key default gen_random_uuid(),

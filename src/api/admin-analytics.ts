@@ -1,7 +1,8 @@
 // The organiser's read routes (admin only): the stats document, the big board and the standings as
 // CSV. Nothing here aggregates base tables per request: the stats document is stored by the
 // stats-refresh job, the big board's cells come from its materialized view, and the CSV streams
-// the one ranking definition (sql/views/hunt_standings.sql) through a cursor.
+// the one ranking definition, live even while the hunt is frozen (sql/functions/standings_until.sql),
+// through a cursor.
 import type { Response } from 'express';
 import { emptyStats, type BigboardDocument } from '../core/analytics-documents.ts';
 import type { Pool } from '../core/db.ts';
@@ -104,7 +105,7 @@ export async function streamStandingsCsv(pool: Pool, slug: string, res: Response
     await client.query(
       `declare standings no scroll cursor for
          select rank, competitor_id, name, points, clues_found, last_find_at
-           from hunt_standings where hunt_id = $1 order by position`, [hunt.id]);
+           from standings_until($1, 'infinity') order by position`, [hunt.id]);
     const fetchBatch = async () => (await client.query<StandingRow>(`fetch ${CSV_BATCH} from standings`)).rows;
     // The first batch before the head: a database error is still a proper JSON error response.
     let rows = await fetchBatch();

@@ -97,7 +97,8 @@ export class OwnViews {
     const mode = store.huntMode(slug);
     const bookDoc = store.documents.get(docKeys.book(slug));
     if (!mode || !bookDoc) throw notFound('hunt');
-    const competitorId = mode === 'team' ? store.teamOf(slug, player.id) : player.id;
+    // A hidden team's members still see it here (the roster), though the public sees no team.
+    const competitorId = mode === 'team' ? store.teamOf(slug, player.id) ?? store.hiddenTeamOf(slug, player.id) : player.id;
     if (competitorId === undefined) return this.rendered(player, slug, mode, bookDoc, undefined);
     const ownKey = docKeys.own(slug, competitorId);
     // A solo player's finds are in their progress document, held like the private one; a team's

@@ -5,7 +5,7 @@
 // publish, never a mix.
 import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
-import { FORMAT_VERSION, docKeys, type HuntMode, type OwnContent, type ProgressFind, type TeamContent } from '../core/documents.ts';
+import { FORMAT_VERSION, docKeys, type HuntMode, type OwnContent, type ProgressFind, type RosterContent, type TeamContent } from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
 import { ProgressCache, findsOf } from './progress-cache.ts';
@@ -44,6 +44,8 @@ export class SnapshotStore {
   private readonly pendingMembers = new Map<string, { teamId: string | null; teamName: string | null; heardAt: number }>();
   /** "slug:playerId" → the player's team, from the team documents held. */
   private readonly teamsByMember = new Map<string, string>();
+  /** Each roster document's members (player id -> hidden team id), parsed once per version. */
+  private readonly rosters = new WeakMap<ServedDocument, Map<string, string>>();
   loaded = false;
   databaseUp = false;
   lastSeq = 0;
@@ -274,6 +276,21 @@ export class SnapshotStore {
     const pending = this.pendingMembers.get(`${slug}:${playerId}`);
     if (pending) return pending.teamId ?? undefined;
     return this.teamsByMember.get(`${slug}:${playerId}`);
+  }
+
+  /**
+   * The hidden team of a player (the private roster: its public document is withdrawn), for the
+   * player's own view only; undefined when in none.
+   */
+  hiddenTeamOf(slug: string, playerId: string): string | undefined {
+    const doc = this.documents.get(docKeys.roster(slug));
+    if (!doc) return undefined;
+    let members = this.rosters.get(doc);
+    if (!members) {
+      members = new Map((JSON.parse(doc.body.toString('utf8')) as RosterContent).hidden);
+      this.rosters.set(doc, members);
+    }
+    return members.get(playerId);
   }
 
   /** Shows a membership change at once, until a published team document agrees with it. */

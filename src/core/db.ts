@@ -42,6 +42,9 @@ function typeErrors(pool: pg.Pool): void {
     return result instanceof Promise ? result.catch((err: unknown) => { throw toDatabaseError(err, undefined, 'connect'); }) : result;
   }) as typeof pool.connect;
   pool.on('connect', (client) => {
+    // A checked-out client whose connection dies between two statements emits 'error', which with
+    // no listener would crash the process; its next statement rejects (typed) anyway.
+    client.on('error', () => undefined);
     const clientQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
     client.query = ((...args: unknown[]) => typed(clientQuery(...args), args[0])) as typeof client.query;
   });

@@ -14,10 +14,10 @@ export const FORMAT_VERSION = 4;
 /** Default page size of the leaderboard; the worker stores the standings in pages of this size. */
 export const LEADERBOARD_PAGE_SIZE = 50;
 
-export type DocumentKind = 'hunts' | 'hunt' | 'leaderboard' | 'leaderboard_page' | 'progress' | 'team' | 'book' | 'own' | 'feed';
+export type DocumentKind = 'hunts' | 'hunt' | 'leaderboard' | 'leaderboard_page' | 'progress' | 'team' | 'book' | 'own' | 'feed' | 'roster';
 
 /** Kinds never served on a public route: only assembled into a player's own view. */
-export const PRIVATE_KINDS: readonly DocumentKind[] = ['book', 'own'];
+export const PRIVATE_KINDS: readonly DocumentKind[] = ['book', 'own', 'roster'];
 
 /** Who competes: players on their own (solo), or teams of players (team). */
 export type HuntMode = 'solo' | 'team';
@@ -153,6 +153,11 @@ export interface BookClue {
 /** A hunt's clue book (private): every clue as its organiser wrote it; time rules count from unlockFrom. */
 /** startsAt: before it, the own view shows no clue (the API's clock decides, as for afterMinutes). */
 export interface ClueBook { startsAt: Timestamp | null; unlockFrom: Timestamp | null; clues: BookClue[] }
+/**
+ * The members of a team hunt's hidden teams (private): their teams' public documents are withdrawn,
+ * but their own view still shows their team. [[playerId, teamId], ...]
+ */
+export interface RosterContent { hidden: [string, string][] }
 /** A competitor's own state (private): hints held [[clueId, n]], ledger points, a team's join code. */
 export interface OwnContent {
   name: string; points: number; hints: [string, number][]; joinCode: string | null;
@@ -170,6 +175,7 @@ export const docKeys = {
   book: (slug: string) => `book:${slug}`,
   own: (slug: string, competitorId: string) => `own:${slug}:${competitorId}`,
   feed: (slug: string) => `feed:${slug}`,
+  roster: (slug: string) => `roster:${slug}`,
 };
 
 /** The serialized document: its content with the stamp appended, keys in a fixed order. */

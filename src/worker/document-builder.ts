@@ -3,7 +3,7 @@
 // checked against each other.
 import {
   FEED_SIZE, LEADERBOARD_PAGE_SIZE, competitorOf, docKeys, entryOf, toTimestamp,
-  NOT_FROZEN, type Announcement, type ClueView, type Freeze, type DocumentKind, type FeedContent, type FeedEntry, type PublicHuntStatus, type FirstFinder, type HuntDetailContent, type HuntMode, type HuntsIndexContent,
+  NOT_FROZEN, type RosterContent, type Announcement, type ClueView, type Freeze, type DocumentKind, type FeedContent, type FeedEntry, type PublicHuntStatus, type FirstFinder, type HuntDetailContent, type HuntMode, type HuntsIndexContent,
   type BookClue, type ClueBook, type LeaderboardEntry, type LeaderboardHead, type OwnContent, type ProgressContent, type TeamContent,
 } from '../core/documents.ts';
 import type { AnnouncementRow, BookClueRow, CompetitorFindsRow, HuntRow, HuntRows, OwnRow } from './read-model-rows.ts';
@@ -145,6 +145,15 @@ export function bookDraft(hunt: HuntRow, rows: BookClueRow[]): DocumentDraft {
   return { key: docKeys.book(hunt.slug), kind: 'book', content };
 }
 
+/**
+ * A team hunt's private roster of hidden teams' members (full path only: hiding is; a membership
+ * change of a hidden team takes the full path too, see refresh-hunt.ts).
+ */
+export function rosterDraft(slug: string, members: HuntRows['hiddenMembers']): DocumentDraft {
+  const content: RosterContent = { hidden: members.map((m) => [m.player_id, m.team_id]) };
+  return { key: docKeys.roster(slug), kind: 'roster', content };
+}
+
 /** A competitor's private state: every team's, and a player's once they hold a hint. */
 export function ownDraft(slug: string, row: OwnRow): DocumentDraft {
   const content: OwnContent = {
@@ -217,6 +226,7 @@ export function buildHuntDocuments(rows: HuntRows): HuntDocuments {
     progress: [
       ...finds.map((row) => competitorDraft(hunt, row, JSON.parse(row.finds) as FindTuple[], rankedPoints.get(row.competitor_id))),
       bookDraft(hunt, rows.book),
+      ...(hunt.mode === 'team' ? [rosterDraft(hunt.slug, rows.hiddenMembers)] : []),
       ...rows.own.map((row) => ownDraft(hunt.slug, row)),
     ],
     entries,

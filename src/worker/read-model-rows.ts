@@ -82,6 +82,8 @@ export interface HuntRows {
   finds: CompetitorFindsRow[];
   /** Hidden competitors: their progress is withdrawn, found or not. */
   hidden: string[];
+  /** A team hunt's members of hidden teams (the roster document). */
+  hiddenMembers: { player_id: string; team_id: string }[];
   book: BookClueRow[];
   /** Competitors with a private state: every team, and players who took a hint. */
   own: OwnRow[];
@@ -179,6 +181,10 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
       order by c.competitor_id`, [hunt.id, hunt.mode]);
   const hidden = await many<{ competitor_id: string }>(db,
     'select competitor_id from competitors where hunt_id = $1 and hidden', [hunt.id]);
+  const hiddenMembers = hunt.mode !== 'team' ? [] : await many<{ player_id: string; team_id: string }>(db,
+    `select tm.player_id, tm.team_id from team_members tm
+       join competitors c on c.hunt_id = tm.hunt_id and c.competitor_id = tm.team_id and c.hidden
+      where tm.hunt_id = $1 order by tm.player_id`, [hunt.id]);
   const book = await many<BookClueRow>(db,
     `select c.id, c.position, c.title, c.body, c.points, c.unlock_after_clues, c.unlock_after_finds, c.unlock_after_minutes,
             (select json_agg(json_build_array(h.n, h.cost, h.text) order by h.n)::text from clue_hints h where h.clue_id = c.id) as hints
@@ -212,7 +218,7 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
      limit $2`, [hunt.id, FEED_SIZE]);
   return {
     hunt, clues, summary: summary ?? { clue_count: clues.length, player_count: 0, find_count: 0 }, standings, finds,
-    hidden: hidden.map((h) => h.competitor_id), book, own, announcements, feed,
+    hidden: hidden.map((h) => h.competitor_id), hiddenMembers, book, own, announcements, feed,
   };
 }
 

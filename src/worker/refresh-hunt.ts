@@ -114,8 +114,10 @@ async function refreshHeld(client: Client, huntId: string, opts: RefreshOptions,
       const published = opts.cache?.get(huntId, versions) ?? await loadPublishedState(client, hunt);
       if (published) {
         const competitors = await loadChangedCompetitors(client, huntId, [...new Set(changes.map((c) => c.competitor_id))]);
-        const docs = applyChanges(hunt, published, changes, competitors, await countVisiblePlayers(client, huntId));
-        return { dirty, hunt, changes, docs, versions, path: 'incremental' as const };
+        if (!movesHiddenTeam(hunt, changes, competitors)) {
+          const docs = applyChanges(hunt, published, changes, competitors, await countVisiblePlayers(client, huntId));
+          return { dirty, hunt, changes, docs, versions, path: 'incremental' as const };
+        }
       }
     }
     const docs: HuntDocuments = buildHuntDocuments(await loadHuntRows(client, hunt));
@@ -175,6 +177,7 @@ async function refreshFromMemory(
     const { hunt, changes, existing } = inputs[i]!;
     const { state } = remembered;
     if (!hunt || inputs[i]!.dirty || hunt.status === 'draft' || hunt.slug !== state.detail.slug || changes.length > MAX_INCREMENTAL_CHANGES) continue;
+    if (movesHiddenTeam(hunt, changes, inputs[i]!.competitors)) continue;
     const version = (key: string) => existing.find((e) => e.doc_key === key && e.alive)?.version ?? 0;
     const versions = { detail: version(docKeys.hunt(hunt.slug)), head: version(docKeys.leaderboard(hunt.slug)) };
     if (versions.detail !== remembered.detailVersion || versions.head !== remembered.headVersion) continue;
@@ -201,6 +204,16 @@ async function refreshFromMemory(
     outcomes.set(hunt.id, outcome(hunt, 'incremental', writes.length, changes.length, result.listingsChanged.has(hunt.id), started));
   }
   return outcomes;
+}
+
+/**
+ * A change of a hidden team (a member joining or leaving it) moves the private roster of hidden
+ * teams' members, which only the full path drafts; it is rare.
+ */
+function movesHiddenTeam(hunt: HuntRow, changes: ChangeRow[], competitors: { competitor_id: string; hidden: boolean }[]): boolean {
+  if (hunt.mode !== 'team') return false;
+  const hidden = new Set(competitors.filter((c) => c.hidden).map((c) => c.competitor_id));
+  return changes.some((c) => c.kind === 'membership' && hidden.has(c.competitor_id));
 }
 
 function outcome(hunt: HuntRow, path: RefreshPath, documentsChanged: number, changesPublished: number, indexStale: boolean, started: number): RefreshOutcome {
