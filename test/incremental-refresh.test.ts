@@ -78,8 +78,9 @@ describe('incremental refresh', () => {
     const rnd = seededRandom(11);
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
     const slugs = ['same-bytes-a', 'same-bytes-b'];
+    // First-finder bonuses, and organisers' adjustments between rounds: more events in the ledger.
     const hunts = await Promise.all(slugs.map((slug, h) => createHunt(a, slug,
-      Array.from({ length: 4 }, (_, c) => ({ answers: [`word ${h} ${c}`], points: [5, 10, 10, 20][c]! })))));
+      Array.from({ length: 4 }, (_, c) => ({ answers: [`word ${h} ${c}`], points: [5, 10, 10, 20][c]! })), { firstFinderBonus: [3, 2, 1] })));
     const ids = await Promise.all(slugs.map(huntIdOf));
     for (const id of ids) await refreshHunt(one.api.pool, id);
     // Enough players for several leaderboard pages, so moves across page boundaries happen.
@@ -99,6 +100,10 @@ describe('incremental refresh', () => {
       const replies = await Promise.all(batch.flatMap((x) => (rnd() < 0.2 ? [x, x] : [x]))
         .map((x) => answer(rnd() < 0.5 ? a : b, slugs[x.h]!, hunts[x.h]!.clues[x.c]!.id, x.player.token, x.text)));
       expect(replies.every((r) => r.status === 200)).to.equal(true);
+      const adjusted = batch[0]!;
+      const adjustment = await a.post(`/v1/admin/hunts/${slugs[adjusted.h]}/adjustments`,
+        { competitorId: adjusted.player.id, points: round % 2 ? -7 : 4, reason: `round ${round}` }, { token: ADMIN_TOKEN });
+      expect(adjustment.status, adjustment.text).to.equal(201);
       if (round === 1 || round === 2) {
         for (const id of ids) paths.add((await refreshHunt(one.api.pool, id, round === 2 ? {} : { cache })).path);
       } else {

@@ -8,7 +8,7 @@ import { maybeOne } from '../core/db.ts';
 import { summarizeAnswerTimes } from '../core/channels.ts';
 import { buildHuntDocuments, type HuntDocuments } from './document-builder.ts';
 import { inSnapshot, inTransaction, withFreeHuntLocks, withHuntLock } from './hunt-lock.ts';
-import { applyChanges } from './incremental-update.ts';
+import { applyChanges, type PublishedState } from './incremental-update.ts';
 import {
   draftPublish, notifyReaders, prepareHuntPublish, prepareHuntsIndex, publishIncremental, writePublish, type IncrementalPublish,
 } from './publisher.ts';
@@ -112,7 +112,7 @@ async function refreshHeld(client: Client, huntId: string, opts: RefreshOptions,
     if (!dirty && !opts.full && changes.length <= MAX_INCREMENTAL_CHANGES) {
       if (changes.length === 0) return { dirty, hunt, changes, docs: null, versions, path: 'none' as const };
       const published = opts.cache?.get(huntId, versions) ?? await loadPublishedState(client, hunt);
-      if (published) {
+      if (published && !momentPassed(hunt, published)) {
         const competitors = await loadChangedCompetitors(client, huntId, [...new Set(changes.map((c) => c.competitor_id))]);
         if (!movesHiddenTeam(hunt, changes, competitors)) {
           const docs = applyChanges(hunt, published, changes, competitors, await countVisiblePlayers(client, huntId));
@@ -177,7 +177,7 @@ async function refreshFromMemory(
     const { hunt, changes, existing } = inputs[i]!;
     const { state } = remembered;
     if (!hunt || inputs[i]!.dirty || hunt.status === 'draft' || hunt.slug !== state.detail.slug || changes.length > MAX_INCREMENTAL_CHANGES) continue;
-    if (movesHiddenTeam(hunt, changes, inputs[i]!.competitors)) continue;
+    if (movesHiddenTeam(hunt, changes, inputs[i]!.competitors) || momentPassed(hunt, state)) continue;
     const version = (key: string) => existing.find((e) => e.doc_key === key && e.alive)?.version ?? 0;
     const versions = { detail: version(docKeys.hunt(hunt.slug)), head: version(docKeys.leaderboard(hunt.slug)) };
     if (versions.detail !== remembered.detailVersion || versions.head !== remembered.headVersion) continue;
@@ -204,6 +204,15 @@ async function refreshFromMemory(
     outcomes.set(hunt.id, outcome(hunt, 'incremental', writes.length, changes.length, result.listingsChanged.has(hunt.id), started));
   }
   return outcomes;
+}
+
+/**
+ * The hunt started or froze (or thawed) since its last publish: every document changes, so only
+ * the full path can publish it (the hunt clock marks it dirty then; this covers a refresh that
+ * comes first).
+ */
+function momentPassed(hunt: HuntRow, published: PublishedState): boolean {
+  return published.detail.frozen !== hunt.frozen || (published.detail.status === 'scheduled') !== hunt.scheduled;
 }
 
 /**
