@@ -27,7 +27,7 @@ export interface ApiMetrics {
   connectionRefused(): void;
 }
 
-export function createApiMetrics(registry: Registry, store: SnapshotStore, isReady: () => boolean): ApiMetrics {
+export function createApiMetrics(registry: Registry, store: SnapshotStore, isReady: () => boolean, openStreams: () => number = () => 0): ApiMetrics {
   // Per-request bookkeeping: prom-client hashes the label set on every call, a visible cost at tens
   // of thousands of requests a second. What can be counted is counted in plain numbers here and
   // handed to prom-client when /metrics is scraped; the histogram's labelled children are found
@@ -62,6 +62,12 @@ export function createApiMetrics(registry: Registry, store: SnapshotStore, isRea
     name: 'treasure_http_connections_refused_total',
     help: 'Connections closed on arrival because the process held MAX_CONNECTIONS open ones.',
     registers: [registry],
+  });
+  new Gauge({
+    name: 'treasure_event_streams_open',
+    help: 'Server-sent event streams open (GET /v1/hunts/:slug/events); they count in requests in flight too.',
+    registers: [registry],
+    collect() { this.set(openStreams()); },
   });
   new Gauge({
     name: 'treasure_http_requests_in_flight',

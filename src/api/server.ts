@@ -18,6 +18,7 @@ import { ApiError, sendError } from './api-error.ts';
 import { AnswerWriter } from './answer-submission.ts';
 import { createApiMetrics } from './api-metrics.ts';
 import { createApp } from './app.ts';
+import { EventStreams } from './event-streams.ts';
 import { LookupBudget } from './lookup-budget.ts';
 import { matchOwnViewRoute, OWN_VIEW_ROUTE, serveOwnView } from './own-view-route.ts';
 import { OwnViews } from './own-view.ts';
@@ -82,6 +83,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
 
   const registry = createRegistry('api');
   instrumentPool(pool, registry, config.dbPoolMax);
+  const streams = new EventStreams();
   const store = new SnapshotStore({
     pool, connectionString: config.databaseUrl, pollIntervalMs: config.snapshotPollIntervalMs, log,
     progressCacheDocuments: config.progressCacheDocuments,
@@ -92,9 +94,10 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
         const now = Date.now();
         for (const [at, count] of notice.answers ?? []) metrics.observeStaleness((now - at) / 1000, count);
       },
+      onInstalled: (updates) => streams.publish(updates),
     },
   });
-  const metrics = createApiMetrics(registry, store, () => store.loaded);
+  const metrics = createApiMetrics(registry, store, () => store.loaded, () => streams.open);
   const players = new PlayerDirectory(pool, new LookupBudget(config.unverifiedLookupsPerSecond), log);
   resources.add('player directory', () => players.stop());
   await players.start();
@@ -115,7 +118,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   resources.add('snapshot store', () => store.stop());
   await store.start();
 
-  const snapshots = { store, players, onLookup: metrics.snapshotLookup };
+  const snapshots = { store, players, onLookup: metrics.snapshotLookup, streams };
   const ownViews = { store, players, views: new OwnViews(store, OWN_VIEWS_KEPT) };
   // A request answered later (a progress read that asks the database, anything express serves)
   // is counted in flight until its response closes, finished or aborted by the client.
@@ -191,6 +194,8 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     // Stop accepting (a socket that never listened closes at once), let in-flight requests
     // finish, close idle keep-alive sockets; a request still running after 10 s is cut.
     const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    // Event streams never finish by themselves: ended now (browsers reconnect elsewhere and resume).
+    streams.close();
     // A keep-alive socket turns idle when its last response is sent: close those as they appear.
     const closeIdle = () => { for (const server of servers) server.closeIdleConnections(); };
     const idle = setInterval(closeIdle, 50);

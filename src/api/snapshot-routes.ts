@@ -8,6 +8,7 @@ import {
   type ProgressContent, type ProgressFind, type ProgressView, type Stamp, type TeamContent, type TeamPlayerView,
 } from '../core/documents.ts';
 import { ApiError, httpErrorOf, notFound, sendError, unavailable } from './api-error.ts';
+import type { EventStreams } from './event-streams.ts';
 import type { PlayerDirectory } from './player-directory.ts';
 import { ownedBuffer, type ServedDocument } from './served-document.ts';
 import { entriesWindow, rankOf, type ServedBoard } from './served-board.ts';
@@ -17,13 +18,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LIMIT = 100;
 
 export type SnapshotRoute = '/v1/hunts' | '/v1/hunts/:slug' | '/v1/hunts/:slug/leaderboard' | '/v1/hunts/:slug/players/:playerId'
-  | '/v1/hunts/:slug/teams/:teamId' | '/v1/hunts/:slug/feed';
+  | '/v1/hunts/:slug/teams/:teamId' | '/v1/hunts/:slug/feed' | '/v1/hunts/:slug/events';
 
 export interface SnapshotContext {
   store: SnapshotStore;
   players: PlayerDirectory;
   /** Counts reads answered from memory (hit) and those that were not (miss). */
   onLookup: (hit: boolean) => void;
+  streams: EventStreams;
 }
 
 /** Before the first hunt is ever published there is no index document: an empty list, version 0. */
@@ -44,6 +46,7 @@ export function matchSnapshotRoute(path: string): { route: SnapshotRoute; slug?:
   if (parts.length === 1 && parts[0]) return { route: '/v1/hunts/:slug', slug: decode(parts[0]) };
   if (parts.length === 2 && parts[0] && parts[1] === 'leaderboard') return { route: '/v1/hunts/:slug/leaderboard', slug: decode(parts[0]) };
   if (parts.length === 2 && parts[0] && parts[1] === 'feed') return { route: '/v1/hunts/:slug/feed', slug: decode(parts[0]) };
+  if (parts.length === 2 && parts[0] && parts[1] === 'events') return { route: '/v1/hunts/:slug/events', slug: decode(parts[0]) };
   if (parts.length === 3 && parts[0] && parts[1] === 'players' && parts[2]) {
     return { route: '/v1/hunts/:slug/players/:playerId', slug: decode(parts[0]), playerId: decode(parts[2]) };
   }
@@ -78,6 +81,10 @@ export function serveSnapshot(
         return send(req, res, leaderboard(ctx, match.slug!, query), !store.databaseUp);
       case '/v1/hunts/:slug/feed':
         return send(req, res, required(ctx, store.get(docKeys.feed(match.slug!)), 'hunt'), !store.databaseUp);
+      case '/v1/hunts/:slug/events':
+        // Open until the client leaves (or the process stops): counted in flight until then.
+        required(ctx, store.get(docKeys.hunt(match.slug!)), 'hunt');
+        return ctx.streams.subscribe(req, res, match.slug!, store.lastSeq);
       case '/v1/hunts/:slug/players/:playerId':
         return progress(ctx, req, res, match.slug!, match.playerId!);
       case '/v1/hunts/:slug/teams/:teamId':

@@ -5,10 +5,11 @@
 // publish, never a mix.
 import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
-import { FORMAT_VERSION, docKeys, type HuntMode, type OwnContent, type ProgressFind, type RosterContent, type TeamContent } from '../core/documents.ts';
+import { FORMAT_VERSION, docKeys, type DocumentKind, type HuntMode, type OwnContent, type ProgressFind, type RosterContent, type TeamContent } from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
 import { ProgressCache, findsOf } from './progress-cache.ts';
+import type { HuntUpdate, PublicDocumentName } from './event-streams.ts';
 import { buildBoard, type ServedBoard } from './served-board.ts';
 import { servedDocument, type DocumentRow, type ServedDocument } from './served-document.ts';
 
@@ -26,7 +27,15 @@ export interface StoreEvents {
   onNotice?: (notice: PublishNotice) => void;
   /** A publish announced by NOTIFY is now installed in memory. */
   onPublishInstalled?: (notice: PublishNotice) => void;
+  /** Documents of these hunts were installed (after the first load), by slug. */
+  onInstalled?: (updates: Map<string, HuntUpdate>) => void;
 }
+
+// Document kinds as event streams name them (own, book and roster are private: an own view that
+// changed names its competitor instead).
+const PUBLIC_NAMES: Partial<Record<DocumentKind, PublicDocumentName>> = {
+  hunt: 'hunt', leaderboard: 'leaderboard', leaderboard_page: 'leaderboard', feed: 'feed', progress: 'progress', team: 'team', book: 'hunt',
+};
 
 /** Progress documents held by default (PROGRESS_CACHE_DOCUMENTS). */
 export const DEFAULT_PROGRESS_CACHE_DOCUMENTS = 20_000;
@@ -179,6 +188,7 @@ export class SnapshotStore {
   private async loadOnce(): Promise<void> {
     // In chunks of whole publishes, so the first load of a large data set never holds every row
     // as a JavaScript string at once (the process keeps the peak as its resident size).
+    const updates = new Map<string, HuntUpdate>();
     for (;;) {
       let rows: (DocumentRow & { omitted: boolean })[];
       try {
@@ -208,10 +218,15 @@ export class SnapshotStore {
       const boards = new Set<string>();
       for (const row of rows) if (!row.omitted) this.install(row, boards);
       for (const key of boards) this.assemble(key);
+      if (this.loaded && this.events.onInstalled) collectUpdates(rows, updates);
       if (rows.length > 0) this.lastSeq = rows[rows.length - 1]!.published_seq;
       if (rows.length <= this.loadChunkRows) break;
     }
     this.forgetStaleFinds();
+    if (updates.size > 0) {
+      for (const [slug, update] of updates) update.frozen = this.boards.get(docKeys.leaderboard(slug))?.frozen ?? false;
+      this.events.onInstalled?.(updates);
+    }
     this.loaded = true;
     if (this.announced.length > 0) {
       const installed = this.announced.filter((n) => n.seq <= this.lastSeq);
@@ -338,5 +353,23 @@ export class SnapshotStore {
     for (const [key, hints] of this.unpublishedHints) {
       if (hints.every((h) => h.heardAt < before)) this.unpublishedHints.delete(key);
     }
+  }
+}
+
+/** What the rows of a reload changed, per hunt, as event streams tell it (event-streams.ts). */
+function collectUpdates(rows: DocumentRow[], updates: Map<string, HuntUpdate>): void {
+  for (const row of rows) {
+    // Keys are kind:slug[:...]; slugs hold no colon.
+    const [, slug, id] = row.doc_key.split(':');
+    if (slug === undefined) continue; // the hunts index
+    let update = updates.get(slug);
+    if (!update) {
+      update = { seq: 0, documents: new Set(), competitors: new Set(), frozen: false };
+      updates.set(slug, update);
+    }
+    update.seq = Math.max(update.seq, Number(row.published_seq));
+    const name = PUBLIC_NAMES[row.kind];
+    if (name) update.documents.add(name);
+    if ((row.kind === 'progress' || row.kind === 'team' || row.kind === 'own') && id !== undefined) update.competitors.add(id);
   }
 }
