@@ -1,5 +1,5 @@
 // `npm run bench:spike -- [--rates 1000,1500,2000,2500] [--players 2000] [--clues 20] [--seconds 15]
-//   [--warmup 3] [--pool 10]`
+//   [--warmup 3] [--pool 10] [--statements]`
 // The end of a hunt: everybody answers at once into ONE hunt. Per offered rate, a fresh hunt of
 // `--clues` clues and the same `--players` players (seeded with known tokens), answered open-loop
 // at that rate (each answer has a due time; latency is counted from it, so a slow server cannot
@@ -10,6 +10,8 @@
 // commit to its document installed), and the CPU seconds per 1,000 answers of the API, the worker,
 // PostgreSQL and the load generator (from /proc). Target (issue 19): at 2,000/s, p99 < 100 ms,
 // no error, staleness p99 < 500 ms; and the highest rate whose p99 stays under 100 ms.
+// --statements: PostgreSQL's statements by time spent at each rate (pg_stat_statements; the
+// embedded server only, which preloads it).
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/core/embedded-postgres.ts';
 import { runAnswerLoad } from './support/answer-load.ts';
@@ -26,6 +28,7 @@ const { values } = parseArgs({ options: {
   rates: { type: 'string', default: '1000,1500,2000,2500' }, players: { type: 'string', default: '2000' },
   clues: { type: 'string', default: '20' }, seconds: { type: 'string', default: '15' },
   warmup: { type: 'string', default: '3' }, pool: { type: 'string', default: '10' },
+  statements: { type: 'boolean', default: false },
 } });
 const RATES = values.rates!.split(',').map(Number);
 const PLAYERS = Number(values.players);
@@ -39,7 +42,8 @@ const host = machine();
 log(`${host.cores} cores (${host.model}), ${host.memory}, Node ${host.node}, ${host.date}`);
 log(`settings: ${JSON.stringify({ rates: RATES, players: PLAYERS, clues: CLUES, seconds: SECONDS, warmup: Number(values.warmup), pool: Number(values.pool) })}`);
 
-const db = await openDurableDatabase('spike', log);
+const db = await openDurableDatabase('spike', log,
+  values.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {});
 const pool = db.pool;
 const processes: ServerProcess[] = [];
 try {
@@ -79,6 +83,7 @@ try {
     const stale = () => scrapeHistogram(`${api.url}/metrics`, 'treasure_snapshot_staleness_seconds', () => true);
     let cpu0 = cpu(0);
     let stale0 = await stale();
+    if (values.statements) await pool.query('create extension if not exists pg_stat_statements');
     log(`${rate}/s into ${slug}: ${values.warmup} s warm-up, then ${SECONDS} s measured...`);
     const result = await runAnswerLoad({
       urls: [api.url], tokens: playerIds.map((_, i) => `${PREFIX}-token-${i + 1}`), hunts: [hunt],
@@ -86,7 +91,16 @@ try {
     }, () => {
       cpu0 = cpu(0);
       void stale().then((s) => { stale0 = s; });
+      if (values.statements) void pool.query('select pg_stat_statements_reset()');
     });
+    if (values.statements) {
+      const top = (await pool.query<{ calls: number; total_ms: number; per_answer_us: number; query: string }>(
+        `select calls, round(total_exec_time)::float8 as total_ms, round((total_exec_time * 1000 / $1)::numeric, 1)::float8 as per_answer_us,
+                left(regexp_replace(query, '\\s+', ' ', 'g'), 120) as query
+           from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+          order by total_exec_time desc limit 15`, [Math.max(1, result.sent)])).rows;
+      console.log(table(['calls', 'total ms', 'µs per answer', 'statement'], top.map((r) => [fmt.int(r.calls), fmt.int(r.total_ms), r.per_answer_us, r.query])));
+    }
     const cpu1 = cpu(result.cpuSeconds);
     await waitSettled(pool, [api.url], 120_000);
     const staleness = difference(stale0, await stale());
@@ -122,6 +136,9 @@ try {
     if (!pass) process.exitCode = 1;
   }
   console.log(`database ${db.server}; one API process (DB_POOL_MAX ${values.pool}), one worker; latency from each answer's due time`);
+} catch (err) {
+  for (const p of processes) console.log(`${p.name}'s log ends:\n${p.stderr().slice(-3000)}`);
+  throw err;
 } finally {
   for (const p of processes.reverse()) await p.stop();
   await db.close();
