@@ -1,5 +1,6 @@
 // The express application: every route that is not a snapshot read (registration, answers,
 // admin, health, metrics), with errors rendered in one place.
+import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { PgBoss } from 'pg-boss';
 import type { Registry } from 'prom-client';
@@ -32,6 +33,7 @@ import { patchClue } from './clue-edits.ts';
 import { setCompetitorHidden } from './moderation.ts';
 import { huntDefinition, listHunts } from './organiser-reads.ts';
 import { moderateCompetitorBody, patchClueBody } from './request-schemas.ts';
+import { openApiDocument } from './openapi.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -59,6 +61,8 @@ export interface AppContext {
 // refused before (a wrong token) never has its body read. Each limit stands well above the longest
 // valid body (request-schemas.ts): an answer is at most 1,000 characters, 3 KB in UTF-8.
 const BODY_LIMITS = { answer: 4 * 1024, register: 4 * 1024, transfer: 4 * 1024, team: 4 * 1024, hint: 1024, admin: 16 * 1024, createHunt: 1024 * 1024 } as const;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 const tooLarge = () => new ApiError(413, 'invalid_body', 'the body is too large');
 
@@ -110,6 +114,17 @@ function param(req: Request, name: string): string {
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every request express serves (all but the snapshot reads, which log nothing per request) has an
+  // id: the caller's X-Request-Id when it is a plain token (a proxy's), else a new one; it is sent
+  // back and carried by every log line written for the request.
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', id);
+    res.locals.log = ctx.log.child({ reqId: id });
+    next();
+  });
+  const logOf = (res: Response): Logger => (res.locals.log as Logger | undefined) ?? ctx.log;
   // req.ip: with hops, the X-Forwarded-For entry the farthest trusted proxy appended; with
   // addresses, the nearest entry not written by one of them (express, proxy-addr).
   const trust = ctx.trustProxy;
@@ -157,6 +172,13 @@ export function createApp(ctx: AppContext): express.Express {
       if (!token || !tokensEqual(token, ctx.metricsToken)) throw unauthorized('the metrics token is required (METRICS_TOKEN)');
     }
     res.set('content-type', ctx.registry.contentType).send(await ctx.registry.metrics());
+  });
+
+  // The OpenAPI document (openapi.ts), built once here at start; res.send answers a matching
+  // If-None-Match with 304 (req.fresh).
+  const openapi = openApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.set({ 'cache-control': 'public, max-age=300', etag: openapi.etag }).type('application/json').send(openapi.body);
   });
 
   app.post('/v1/players', async (req, res) => {
@@ -322,7 +344,7 @@ export function createApp(ctx: AppContext): express.Express {
     privateResponse(res).json(await bigboard(ctx.pool, slugParam(req)));
   });
   admin.get('/hunts/:slug/standings.csv', async (req, res) => {
-    await streamStandingsCsv(ctx.pool, slugParam(req), res, ctx.log);
+    await streamStandingsCsv(ctx.pool, slugParam(req), res, logOf(res));
   });
   admin.get('/jobs/:id', async (req, res) => {
     const id = requireUuid(param(req, 'id'), 'id');
@@ -341,7 +363,7 @@ export function createApp(ctx: AppContext): express.Express {
     if (known) return sendError(res, known);
     const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, bodyError(err));
-    ctx.log.error('unhandled error', { err });
+    logOf(res).error('unhandled error', { err, method: req.method, route: req.route?.path ?? 'unmatched' });
     return sendError(res, new ApiError(500, 'internal', 'internal error'));
   });
 

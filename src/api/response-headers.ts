@@ -10,7 +10,7 @@ const SECURITY_HEADERS: [string, string][] = [
   ['cross-origin-resource-policy', 'cross-origin'],
 ];
 
-const EXPOSED = 'ETag, X-Snapshot-Version, X-Snapshot-Age-Ms, X-Snapshot-Stale, Retry-After';
+const EXPOSED = 'ETag, X-Snapshot-Version, X-Snapshot-Age-Ms, X-Snapshot-Stale, Retry-After, X-Request-Id';
 
 /**
  * Sets the common headers. Returns true when the request was a CORS preflight, already answered.
