@@ -3,44 +3,25 @@
 // counts and first finders recomputed without it, the hunt's counts) within about a second, leaves
 // its finds, score events and own view alone, and unhiding restores everything.
 import { expect } from 'chai';
-import pg from 'pg';
-import { createPool } from '../src/core/db.ts';
-import { Client } from './support/client.ts';
-import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
+import { ADMIN_TOKEN, eventually } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
-import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
+import { engineSuite } from './support/engine-suite.ts';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('moderation: hiding a competitor', function () {
   this.timeout(60_000);
-  let db: TestDatabase;
-  let engine: Engine;
-  let client: Client;
-  let pool: pg.Pool;
-
-  before(async () => {
-    db = await createTestDatabase('moderation');
-    engine = await startEngine(db.url);
-    client = new Client(engine.url);
-    pool = createPool(db.url, 2, 'test-moderation');
-  });
-
-  after(async () => {
-    await engine?.stop();
-    await pool?.end();
-    await db?.drop();
-  });
+  const t = engineSuite('moderation');
 
   const hide = (slug: string, competitorId: string, hidden: unknown, token: string | null = ADMIN_TOKEN) =>
-    client.patch(`/v1/admin/hunts/${slug}/competitors/${competitorId}`, { hidden }, token === null ? {} : { token });
-  const ledger = async (competitorId: string) => (await pool.query(
+    t.client.patch(`/v1/admin/hunts/${slug}/competitors/${competitorId}`, { hidden }, token === null ? {} : { token });
+  const ledger = async (competitorId: string) => (await t.pool.query(
     `select (select count(*) from finds where competitor_id = $1)::int as finds,
             (select coalesce(sum(points), 0) from score_events where competitor_id = $1)::int as points`, [competitorId])).rows[0];
   /** The public documents, once the published leaderboard has `total` entries. */
   const publicState = (slug: string, total: number) => eventually(async () => {
-    const board = await client.get(`/v1/hunts/${slug}/leaderboard`);
-    const detail = await client.get(`/v1/hunts/${slug}`);
+    const board = await t.client.get(`/v1/hunts/${slug}/leaderboard`);
+    const detail = await t.client.get(`/v1/hunts/${slug}`);
     if (board.body?.total !== total) return undefined;
     return { board: board.body, detail: detail.body };
   }, `${slug}'s leaderboard with ${total} entries`);
@@ -48,12 +29,12 @@ describe('moderation: hiding a competitor', function () {
     board.entries.map((e) => [e.rank, e.handle ?? e.name, e.points]);
 
   it('takes a hidden player off the public documents within about a second, and unhiding restores them', async () => {
-    const hunt = await createHunt(client, 'hide-solo', [{ answers: ['one'], points: 10 }, { answers: ['two'], points: 20 }]);
+    const hunt = await createHunt(t.client, 'hide-solo', [{ answers: ['one'], points: 10 }, { answers: ['two'], points: 20 }]);
     const [c1, c2] = hunt.clues.map((c) => c.id);
-    const [ace, bea, cal] = await Promise.all(['hs_ace', 'hs_bea', 'hs_cal'].map((h) => registerPlayer(client, h)));
+    const [ace, bea, cal] = await Promise.all(['hs_ace', 'hs_bea', 'hs_cal'].map((h) => registerPlayer(t.client, h)));
     // ace finds both clues first; bea then finds clue 1, cal clue 2.
     for (const [who, clue, text] of [[ace, c1, 'one'], [ace, c2, 'two'], [bea, c1, 'one'], [cal, c2, 'two']] as const) {
-      expect((await answer(client, 'hide-solo', clue!, who!.token, text)).body.correct).to.equal(true);
+      expect((await answer(t.client, 'hide-solo', clue!, who!.token, text)).body.correct).to.equal(true);
       await pause(5); // distinct find times: first finders are decided by time
     }
     const before = await publicState('hide-solo', 3);
@@ -73,18 +54,18 @@ describe('moderation: hiding a competitor', function () {
     expect([after.detail.playerCount, after.detail.findCount]).to.deep.equal([2, 2]);
     expect(tookMs, 'hidden from the leaderboard within about a second').to.be.below(3000);
     const progress = await eventually(async () => {
-      const res = await client.get(`/v1/hunts/hide-solo/players/${ace!.id}`);
+      const res = await t.client.get(`/v1/hunts/hide-solo/players/${ace!.id}`);
       return res.status === 404 ? res : undefined;
     }, 'the hidden player\'s progress withdrawn');
     expect(progress.body.error).to.equal('not_found');
     // Nothing of ace's is deleted: finds and points stay, only visibility changed.
     expect(await ledger(ace!.id)).to.deep.equal(aceBefore);
-    expect((await pool.query('select hidden from competitors where competitor_id = $1', [ace!.id])).rows[0].hidden).to.equal(true);
+    expect((await t.pool.query('select hidden from competitors where competitor_id = $1', [ace!.id])).rows[0].hidden).to.equal(true);
     // The organiser still finds ace, to unhide them.
-    const definition = await client.get('/v1/admin/hunts/hide-solo', { token: ADMIN_TOKEN });
+    const definition = await t.client.get('/v1/admin/hunts/hide-solo', { token: ADMIN_TOKEN });
     expect(definition.body.hiddenCompetitors).to.deep.equal([{ competitorId: ace!.id, name: 'hs_ace' }]);
     // Ace's own view keeps working.
-    const own = await client.get('/v1/me/hunts/hide-solo', { token: ace!.token });
+    const own = await t.client.get('/v1/me/hunts/hide-solo', { token: ace!.token });
     expect(own.status, own.text).to.equal(200);
     expect(own.body.competitor).to.include({ type: 'player', id: ace!.id });
     expect(own.body.rank).to.equal(null);
@@ -99,21 +80,21 @@ describe('moderation: hiding a competitor', function () {
     expect(restored.detail.clues).to.deep.equal(before.detail.clues);
     expect([restored.detail.playerCount, restored.detail.findCount]).to.deep.equal([before.detail.playerCount, before.detail.findCount]);
     const back = await eventually(async () => {
-      const res = await client.get(`/v1/hunts/hide-solo/players/${ace!.id}`);
+      const res = await t.client.get(`/v1/hunts/hide-solo/players/${ace!.id}`);
       return res.status === 200 ? res : undefined;
     }, 'the player\'s progress restored');
     expect([back.body.rank, back.body.points, back.body.cluesFound]).to.deep.equal([1, 30, 2]);
   });
 
   it('withdraws a hidden team\'s document and shows its members as in no team, until it is shown again', async () => {
-    const hunt = await createHunt(client, 'hide-team', [{ answers: ['one'], points: 10 }], { mode: 'team' });
-    const [a1, a2, b1] = await Promise.all(['ht_a1', 'ht_a2', 'ht_b1'].map((h) => registerPlayer(client, h)));
-    const alpha = await client.post('/v1/hunts/hide-team/teams', { name: 'Alpha' }, { token: a1!.token });
-    await client.post('/v1/hunts/hide-team/teams/join', { joinCode: alpha.body.joinCode }, { token: a2!.token });
-    await client.post('/v1/hunts/hide-team/teams', { name: 'Beta' }, { token: b1!.token });
-    expect((await answer(client, 'hide-team', hunt.clues[0]!.id, a2!.token, 'one')).body.correct).to.equal(true);
+    const hunt = await createHunt(t.client, 'hide-team', [{ answers: ['one'], points: 10 }], { mode: 'team' });
+    const [a1, a2, b1] = await Promise.all(['ht_a1', 'ht_a2', 'ht_b1'].map((h) => registerPlayer(t.client, h)));
+    const alpha = await t.client.post('/v1/hunts/hide-team/teams', { name: 'Alpha' }, { token: a1!.token });
+    await t.client.post('/v1/hunts/hide-team/teams/join', { joinCode: alpha.body.joinCode }, { token: a2!.token });
+    await t.client.post('/v1/hunts/hide-team/teams', { name: 'Beta' }, { token: b1!.token });
+    expect((await answer(t.client, 'hide-team', hunt.clues[0]!.id, a2!.token, 'one')).body.correct).to.equal(true);
     await pause(5);
-    expect((await answer(client, 'hide-team', hunt.clues[0]!.id, b1!.token, 'one')).body.correct).to.equal(true);
+    expect((await answer(t.client, 'hide-team', hunt.clues[0]!.id, b1!.token, 'one')).body.correct).to.equal(true);
     const before = await publicState('hide-team', 2);
     expect(ranks(before.board)).to.deep.equal([[1, 'Alpha', 10], [2, 'Beta', 10]]);
     expect(before.detail.playerCount).to.equal(3);
@@ -124,31 +105,31 @@ describe('moderation: hiding a competitor', function () {
     expect([after.detail.clues[0].solveCount, after.detail.clues[0].firstFinder.name]).to.deep.equal([1, 'Beta']);
     expect(after.detail.playerCount).to.equal(1);
     const team = await eventually(async () => {
-      const res = await client.get(`/v1/hunts/hide-team/teams/${alpha.body.id}`);
+      const res = await t.client.get(`/v1/hunts/hide-team/teams/${alpha.body.id}`);
       return res.status === 404 ? res : undefined;
     }, 'the hidden team\'s document withdrawn');
     expect(team.body.error).to.equal('not_found');
     // A member's public progress names no team and shows nothing of its standing (the team is the
     // competitor; the member as a player is not hidden).
     const member = await eventually(async () => {
-      const res = await client.get(`/v1/hunts/hide-team/players/${a1!.id}`);
+      const res = await t.client.get(`/v1/hunts/hide-team/players/${a1!.id}`);
       return res.status === 200 && res.body.teamId === null ? res : undefined;
     }, 'a hidden team\'s member shown in no team');
     expect(member.body).to.include({ playerId: a1!.id, handle: 'ht_a1', teamId: null, rank: null, points: 0, cluesFound: 0 });
     expect(member.body.finds).to.deep.equal([]);
     // The members' own view still answers (what it shows of the team: see the pending test below).
-    expect((await client.get('/v1/me/hunts/hide-team', { token: a1!.token })).status).to.equal(200);
+    expect((await t.client.get('/v1/me/hunts/hide-team', { token: a1!.token })).status).to.equal(200);
 
     expect((await hide('hide-team', alpha.body.id, false)).status).to.equal(200);
     const restored = await publicState('hide-team', 2);
     expect(restored.board.entries).to.deep.equal(before.board.entries);
     expect(restored.detail.clues).to.deep.equal(before.detail.clues);
     const teamBack = await eventually(async () => {
-      const res = await client.get(`/v1/hunts/hide-team/teams/${alpha.body.id}`);
+      const res = await t.client.get(`/v1/hunts/hide-team/teams/${alpha.body.id}`);
       return res.status === 200 ? res : undefined;
     }, 'the team\'s document restored');
     expect([teamBack.body.rank, teamBack.body.points]).to.deep.equal([1, 10]);
-    const memberBack = await client.get(`/v1/hunts/hide-team/players/${a1!.id}`);
+    const memberBack = await t.client.get(`/v1/hunts/hide-team/players/${a1!.id}`);
     expect([memberBack.body.teamId, memberBack.body.points]).to.deep.equal([alpha.body.id, 10]);
   });
 
@@ -156,12 +137,12 @@ describe('moderation: hiding a competitor', function () {
   // its public document, which hiding withdraws, so while hidden it shows no finds (and, in a team
   // hunt, no team). The worker would have to publish them privately for hidden competitors too.
   it('keeps showing a hidden competitor its finds and team in its own view', async () => {
-    const hunt = await createHunt(client, 'hide-own', [{ answers: ['one'], points: 10 }]);
-    const teamHunt = await createHunt(client, 'hide-own-team', [{ answers: ['one'], points: 10 }], { mode: 'team' });
-    const [solo, member] = await Promise.all(['ho_solo', 'ho_member'].map((h) => registerPlayer(client, h)));
-    const team = await client.post('/v1/hunts/hide-own-team/teams', { name: 'Owls' }, { token: member!.token });
-    await answer(client, 'hide-own', hunt.clues[0]!.id, solo!.token, 'one');
-    await answer(client, 'hide-own-team', teamHunt.clues[0]!.id, member!.token, 'one');
+    const hunt = await createHunt(t.client, 'hide-own', [{ answers: ['one'], points: 10 }]);
+    const teamHunt = await createHunt(t.client, 'hide-own-team', [{ answers: ['one'], points: 10 }], { mode: 'team' });
+    const [solo, member] = await Promise.all(['ho_solo', 'ho_member'].map((h) => registerPlayer(t.client, h)));
+    const team = await t.client.post('/v1/hunts/hide-own-team/teams', { name: 'Owls' }, { token: member!.token });
+    await answer(t.client, 'hide-own', hunt.clues[0]!.id, solo!.token, 'one');
+    await answer(t.client, 'hide-own-team', teamHunt.clues[0]!.id, member!.token, 'one');
     await publicState('hide-own', 1);
     await publicState('hide-own-team', 1);
     expect((await hide('hide-own', solo!.id, true)).status).to.equal(200);
@@ -169,18 +150,18 @@ describe('moderation: hiding a competitor', function () {
     await publicState('hide-own', 0);
     await publicState('hide-own-team', 0);
     for (const [slug, token, id] of [['hide-own', solo!.token, solo!.id], ['hide-own-team', member!.token, team.body.id]] as const) {
-      const own = await client.get(`/v1/me/hunts/${slug}`, { token });
+      const own = await t.client.get(`/v1/me/hunts/${slug}`, { token });
       expect(own.body.competitor?.id, slug).to.equal(id);
       expect([own.body.points, own.body.cluesFound, own.body.clues[0].state], slug).to.deep.equal([10, 1, 'found']);
     }
   });
 
   it('answers 401 without the admin token, 404 for an unknown hunt or competitor, 400 for any other body', async () => {
-    await createHunt(client, 'hide-errors', [{ answers: ['one'] }]);
-    await createHunt(client, 'hide-other', [{ answers: ['one'] }]);
-    const hunt = (await pool.query(`select c.id from clues c join hunts h on h.id = c.hunt_id where h.slug = 'hide-errors'`)).rows[0];
-    const player = await registerPlayer(client, 'he_player');
-    await answer(client, 'hide-errors', hunt.id, player.token, 'wrong');
+    await createHunt(t.client, 'hide-errors', [{ answers: ['one'] }]);
+    await createHunt(t.client, 'hide-other', [{ answers: ['one'] }]);
+    const hunt = (await t.pool.query(`select c.id from clues c join hunts h on h.id = c.hunt_id where h.slug = 'hide-errors'`)).rows[0];
+    const player = await registerPlayer(t.client, 'he_player');
+    await answer(t.client, 'hide-errors', hunt.id, player.token, 'wrong');
 
     expect((await hide('hide-errors', player.id, true, null)).status).to.equal(401);
     const expectNotFound = async (slug: string, id: string) => {
@@ -192,12 +173,12 @@ describe('moderation: hiding a competitor', function () {
     await expectNotFound('hide-errors', 'not-a-uuid');
     await expectNotFound('hide-other', player.id); // a competitor of another hunt
     for (const body of [{}, { hidden: 'yes' }, { hidden: null }, { hidden: true, reason: 'spam' }]) {
-      const res = await client.patch(`/v1/admin/hunts/hide-errors/competitors/${player.id}`, body, { token: ADMIN_TOKEN });
+      const res = await t.client.patch(`/v1/admin/hunts/hide-errors/competitors/${player.id}`, body, { token: ADMIN_TOKEN });
       expect([res.status, res.body.error], JSON.stringify(body)).to.deep.equal([400, 'invalid_body']);
     }
-    const notJson = await client.request('PATCH', `/v1/admin/hunts/hide-errors/competitors/${player.id}`, { raw: '[true]', token: ADMIN_TOKEN, headers: { 'content-type': 'application/json' } });
+    const notJson = await t.client.request('PATCH', `/v1/admin/hunts/hide-errors/competitors/${player.id}`, { raw: '[true]', token: ADMIN_TOKEN, headers: { 'content-type': 'application/json' } });
     expect([notJson.status, notJson.body.error]).to.deep.equal([400, 'invalid_body']);
     // Nothing changed by the refused requests.
-    expect((await pool.query('select hidden from competitors where competitor_id = $1', [player.id])).rows[0].hidden).to.equal(false);
+    expect((await t.pool.query('select hidden from competitors where competitor_id = $1', [player.id])).rows[0].hidden).to.equal(false);
   });
 });

@@ -7,7 +7,7 @@ import { bearerToken } from '../core/tokens.ts';
 import { httpErrorOf, sendError, unauthorized, unavailable } from './api-error.ts';
 import type { OwnViews, RenderedOwnView } from './own-view.ts';
 import type { PlayerDirectory } from './player-directory.ts';
-import { etagMatches } from './snapshot-routes.ts';
+import { sendTagged } from './snapshot-routes.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 
 export interface OwnViewContext { store: SnapshotStore; players: PlayerDirectory; views: OwnViews }
@@ -54,12 +54,5 @@ function settle(
 }
 
 function send(req: IncomingMessage, res: ServerResponse, rendered: RenderedOwnView): void {
-  const headers = { 'etag': rendered.etag, 'cache-control': 'private, no-store' };
-  if (etagMatches(req.headers['if-none-match'], rendered.etag)) {
-    res.writeHead(304, headers);
-    res.end();
-    return;
-  }
-  res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': rendered.body.length });
-  res.end(req.method === 'HEAD' ? undefined : rendered.body);
+  sendTagged(req, res, rendered, { 'etag': rendered.etag, 'cache-control': 'private, no-store' });
 }

@@ -257,7 +257,7 @@ function rankedProgress(doc: ServedDocument, board: ServedBoard, playerId: strin
 }
 
 /** Whether an If-None-Match header matches the tag. */
-export function etagMatches(header: string | undefined, etag: string): boolean {
+function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
   // Weak comparison, as If-None-Match requires: W/"x" matches "x".
@@ -273,7 +273,14 @@ function send(req: IncomingMessage, res: ServerResponse, reply: Reply, stale: bo
   };
   // The database is unreachable: this is the last document we have, and it may be behind.
   if (stale) headers['x-snapshot-stale'] = 'true';
-  // A matching validator wins whatever the request's own Cache-Control says.
+  sendTagged(req, res, reply, headers);
+}
+
+/**
+ * A JSON body with its ETag (in `headers`): 304 without a body when If-None-Match matches it
+ * (whatever the request's own Cache-Control says), else 200 (no body for HEAD).
+ */
+export function sendTagged(req: IncomingMessage, res: ServerResponse, reply: { etag: string; body: Buffer }, headers: Record<string, string>): void {
   if (etagMatches(req.headers['if-none-match'], reply.etag)) {
     res.writeHead(304, headers);
     res.end();
