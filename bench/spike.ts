@@ -11,7 +11,8 @@
 // PostgreSQL and the load generator (from /proc). Target (issue 19): at 2,000/s, p99 < 100 ms,
 // no error, staleness p99 < 500 ms; and the highest rate whose p99 stays under 100 ms.
 // --statements: PostgreSQL's statements by time spent at each rate (pg_stat_statements; the
-// embedded server only, which preloads it).
+// embedded server only, which preloads it). --pg-setting name=value (repeatable): a setting of the
+// embedded server, e.g. commit_delay=1000 to compare group commit delays.
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/core/embedded-postgres.ts';
 import { runAnswerLoad } from './support/answer-load.ts';
@@ -29,6 +30,7 @@ const { values } = parseArgs({ options: {
   clues: { type: 'string', default: '20' }, seconds: { type: 'string', default: '15' },
   warmup: { type: 'string', default: '3' }, pool: { type: 'string', default: '10' },
   statements: { type: 'boolean', default: false },
+  'pg-setting': { type: 'string', multiple: true, default: [] },
 } });
 const RATES = values.rates!.split(',').map(Number);
 const PLAYERS = Number(values.players);
@@ -42,8 +44,10 @@ const host = machine();
 log(`${host.cores} cores (${host.model}), ${host.memory}, Node ${host.node}, ${host.date}`);
 log(`settings: ${JSON.stringify({ rates: RATES, players: PLAYERS, clues: CLUES, seconds: SECONDS, warmup: Number(values.warmup), pool: Number(values.pool) })}`);
 
+const settings = Object.fromEntries((values['pg-setting'] ?? []).map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]));
 const db = await openDurableDatabase('spike', log,
-  values.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {});
+  { ...settings, ...(values.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {}) });
+if (Object.keys(settings).length > 0) log(`server settings: ${JSON.stringify(settings)}`);
 const pool = db.pool;
 const processes: ServerProcess[] = [];
 try {
