@@ -24,8 +24,6 @@ alter table score_events add column note text check (note is null or length(note
 alter table score_events add column place smallint;
 create unique index score_events_one_per_place on score_events (clue_id, place) where reason = 'bonus';
 create unique index score_events_one_bonus_per_find on score_events (competitor_id, clue_id) where reason = 'bonus';
--- Finds per clue in the order they were written: the next place is counted from here.
-create index finds_by_clue on finds (clue_id, found_at);
 
 alter table snapshot_documents drop constraint snapshot_documents_kind_check;
 alter table snapshot_documents add check (kind in ('hunts', 'hunt', 'leaderboard', 'leaderboard_page', 'progress', 'team', 'book', 'own', 'feed', 'roster'));

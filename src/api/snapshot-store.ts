@@ -5,7 +5,9 @@
 // publish, never a mix.
 import { DIRTY_CHANNEL, SNAPSHOT_CHANNEL, type ChangeNotice, type PublishNotice } from '../core/channels.ts';
 import type { Pool } from '../core/db.ts';
-import { FORMAT_VERSION, docKeys, type DocumentKind, type HuntMode, type OwnContent, type ProgressFind, type RosterContent, type TeamContent } from '../core/documents.ts';
+import {
+  FORMAT_VERSION, docKeys, type DocumentKind, type HuntMode, type OwnContent, type ProgressFind, type RosterContent, type TeamContent,
+} from '../core/documents.ts';
 import type { Logger } from '../core/logger.ts';
 import { NotificationListener } from '../core/notification-listener.ts';
 import { ProgressCache, findsOf } from './progress-cache.ts';
@@ -370,6 +372,7 @@ function collectUpdates(rows: DocumentRow[], updates: Map<string, HuntUpdate>): 
     update.seq = Math.max(update.seq, Number(row.published_seq));
     const name = PUBLIC_NAMES[row.kind];
     if (name) update.documents.add(name);
-    if ((row.kind === 'progress' || row.kind === 'team' || row.kind === 'own') && id !== undefined) update.competitors.add(id);
+    // A withdrawn document (a hidden competitor's) names nobody.
+    if ((row.kind === 'progress' || row.kind === 'team' || row.kind === 'own') && id !== undefined && row.body !== null) update.competitors.add(id);
   }
 }
