@@ -2,10 +2,11 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import { docKeys } from '../src/core/documents.ts';
-import { Client, type Reply } from './support/client.ts';
+import { Client, startRecording, stopRecording, type Exchange, type Reply } from './support/client.ts';
 import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
 import { sample } from './support/metrics.ts';
+import { OpenApiChecker } from './support/openapi-check.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -41,8 +42,10 @@ describe('HTTP API contract', () => {
   let client: Client;
   let hunt: { slug: string; clues: { id: string; position: number }[] };
   let emptyIndex: Reply;
+  let exchanges: Exchange[] = [];
 
   before(async () => {
+    exchanges = startRecording();
     db = await createTestDatabase('api_contract');
     engine = await startEngine(db.url);
     client = new Client(engine.url);
@@ -55,8 +58,11 @@ describe('HTTP API contract', () => {
   });
 
   after(async () => {
+    stopRecording();
     await engine?.stop();
     await db?.drop();
+    // Every response the tests above received, against the OpenAPI document (openapi-check.ts).
+    expect(new OpenApiChecker().check(exchanges), 'responses that disagree with GET /openapi.json').to.deep.equal([]);
   });
 
   describe('GET /v1/hunts', () => {

@@ -33,7 +33,7 @@ import { patchClue } from './clue-edits.ts';
 import { setCompetitorHidden } from './moderation.ts';
 import { huntDefinition, listHunts } from './organiser-reads.ts';
 import { moderateCompetitorBody, patchClueBody } from './request-schemas.ts';
-import { openApiDocument } from './openapi.ts';
+import { openApiHandler } from './openapi.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -174,12 +174,8 @@ export function createApp(ctx: AppContext): express.Express {
     res.set('content-type', ctx.registry.contentType).send(await ctx.registry.metrics());
   });
 
-  // The OpenAPI document (openapi.ts), built once here at start; res.send answers a matching
-  // If-None-Match with 304 (req.fresh).
-  const openapi = openApiDocument();
-  app.get('/openapi.json', (_req, res) => {
-    res.set({ 'cache-control': 'public, max-age=300', etag: openapi.etag }).type('application/json').send(openapi.body);
-  });
+  // The OpenAPI document (openapi.ts): built here, once, at start, and served from memory.
+  app.get('/openapi.json', openApiHandler());
 
   app.post('/v1/players', async (req, res) => {
     const input = parseBody(registerPlayerBody, await registerBody(req, res));

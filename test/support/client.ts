@@ -6,6 +6,25 @@ export interface Reply<T = any> {
   text: string;
 }
 
+/** A request a Client made and the reply it got (kept while recording: see startRecording). */
+export interface Exchange { method: string; path: string; requestHeaders: Record<string, string>; reply: Reply }
+
+let recording: Exchange[] | undefined;
+
+/**
+ * From now on every Client's exchanges are appended to the returned list, until stopRecording():
+ * test/support/openapi-check.ts checks them against the OpenAPI document. One recorder at a time
+ * (mocha runs files one after another).
+ */
+export function startRecording(): Exchange[] {
+  recording = [];
+  return recording;
+}
+
+export function stopRecording(): void {
+  recording = undefined;
+}
+
 export class Client {
   readonly base: string;
   constructor(base: string) { this.base = base; }
@@ -23,7 +42,9 @@ export class Client {
     const text = await res.text();
     let parsed: any = undefined;
     try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-    return { status: res.status, headers: res.headers, body: parsed as T, text };
+    const reply: Reply<T> = { status: res.status, headers: res.headers, body: parsed as T, text };
+    recording?.push({ method, path, requestHeaders: headers, reply });
+    return reply;
   }
 
   get<T = any>(path: string, opts?: { token?: string; headers?: Record<string, string> }) { return this.request<T>('GET', path, opts); }
