@@ -36,7 +36,11 @@ export async function bigboard(pool: Pool, slug: string): Promise<BigboardDocume
     if (!hunt) throw notFound('hunt');
     // Not yet refreshed, or the view was re-created since (a deploy that changed a view): the next
     // stats refresh fills it.
-    if (!hunt.generated_at || !hunt.populated) return { hunt: slug, generatedAt: null, clues: [], competitors: [] };
+    if (!hunt.generated_at || !hunt.populated) {
+      // Ended here, not left open: the connection goes back to the pool.
+      await client.query('commit');
+      return { hunt: slug, generatedAt: null, clues: [], competitors: [] };
+    }
     const clues = await many<{ id: string; position: number; title: string }>(client,
       'select id, position, title from clues where hunt_id = $1 order by position', [hunt.id]);
     const competitors = await many<{ competitor_id: string; name: string; hidden: boolean }>(client,

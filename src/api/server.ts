@@ -239,19 +239,11 @@ async function claimPort(port: number, host: string): Promise<number> {
   return claimed;
 }
 
-/** Route label for requests express handled: a template, never the raw path (bounded cardinality). */
+/**
+ * Route label for requests express handled: the template of the route it matched (its router's
+ * mount path, then its own), never the raw path, so the label set stays bounded.
+ */
 function routeOf(req: http.IncomingMessage): string {
-  const path = (req.url ?? '/').split('?')[0] ?? '/';
-  if (path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/v1/players') return path;
-  if (path === '/v1/me/transfer-codes' || path === '/v1/players/claim') return path;
-  if (/^\/v1\/hunts\/[^/]+\/clues\/[^/]+\/answers$/.test(path)) return '/v1/hunts/:slug/clues/:clueId/answers';
-  if (/^\/v1\/hunts\/[^/]+\/clues\/[^/]+\/hints\/[^/]+$/.test(path)) return '/v1/hunts/:slug/clues/:clueId/hints/:n';
-  const teams = /^\/v1\/hunts\/[^/]+\/teams(\/join|\/leave)?$/.exec(path);
-  if (teams) return `/v1/hunts/:slug/teams${teams[1] ?? ''}`;
-  if (/^\/v1\/admin\/hunts\/[^/]+\/teams\/[^/]+\/members\/[^/]+$/.test(path)) return '/v1/admin/hunts/:slug/teams/:teamId/members/:playerId';
-  if (path === '/v1/admin/hunts') return path;
-  if (/^\/v1\/admin\/hunts\/[^/]+$/.test(path)) return '/v1/admin/hunts/:slug';
-  if (path === '/v1/admin/refresh') return path;
-  if (/^\/v1\/admin\/jobs\/[^/]+$/.test(path)) return '/v1/admin/jobs/:id';
-  return 'unmatched';
+  const matched = req as http.IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+  return typeof matched.route?.path === 'string' ? `${matched.baseUrl ?? ''}${matched.route.path}` : 'unmatched';
 }
