@@ -211,6 +211,8 @@ async function statsRefreshCost(db: DurableDatabase, data: BenchData): Promise<S
   const counts = (await db.pool.query<{ wrong: number; hints: number; finds: number }>(
     `select (select count(*) from submissions where not correct)::int as wrong, (select count(*) from hints_taken)::int as hints,
             (select count(*) from finds)::int as finds`)).rows[0]!;
+  // Emptied first: part 2's worker runs the stats schedule and may have filled them already.
+  for (const view of STATS_VIEWS) await db.pool.query(`refresh materialized view ${view} with no data`);
   const fill = await refreshStats(db.pool);
   if (fill.concurrently) throw new Error('expected the first stats refresh to fill empty views');
   await db.pool.query(`vacuum analyze ${STATS_VIEWS.join(', ')}`);

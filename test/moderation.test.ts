@@ -29,7 +29,8 @@ describe('moderation: hiding a competitor', function () {
     board.entries.map((e) => [e.rank, e.handle ?? e.name, e.points]);
 
   it('takes a hidden player off the public documents within about a second, and unhiding restores them', async () => {
-    const hunt = await createHunt(t.client, 'hide-solo', [{ answers: ['one'], points: 10 }, { answers: ['two'], points: 20 }]);
+    const hunt = await createHunt(t.client, 'hide-solo', [{ answers: ['one'], points: 10 }, { answers: ['two'], points: 20 }],
+      { firstFinderBonus: [5] });
     const [c1, c2] = hunt.clues.map((c) => c.id);
     const [ace, bea, cal] = await Promise.all(['hs_ace', 'hs_bea', 'hs_cal'].map((h) => registerPlayer(t.client, h)));
     // ace finds both clues first; bea then finds clue 1, cal clue 2.
@@ -38,7 +39,8 @@ describe('moderation: hiding a competitor', function () {
       await pause(5); // distinct find times: first finders are decided by time
     }
     const before = await publicState('hide-solo', 3);
-    expect(ranks(before.board)).to.deep.equal([[1, 'hs_ace', 30], [2, 'hs_cal', 20], [3, 'hs_bea', 10]]);
+    // ace was first on both clues: the first-finder bonus twice.
+    expect(ranks(before.board)).to.deep.equal([[1, 'hs_ace', 40], [2, 'hs_cal', 20], [3, 'hs_bea', 10]]);
     expect(before.detail.clues.map((c: any) => [c.solveCount, c.firstFinder.handle])).to.deep.equal([[2, 'hs_ace'], [2, 'hs_ace']]);
     const aceBefore = await ledger(ace!.id);
 
@@ -52,6 +54,15 @@ describe('moderation: hiding a competitor', function () {
     expect(ranks(after.board)).to.deep.equal([[1, 'hs_cal', 20], [2, 'hs_bea', 10]]);
     expect(after.detail.clues.map((c: any) => [c.solveCount, c.firstFinder.handle])).to.deep.equal([[1, 'hs_bea'], [1, 'hs_cal']]);
     expect([after.detail.playerCount, after.detail.findCount]).to.deep.equal([2, 2]);
+    // ace's finds leave the public feed; the first visible finders are the feed's first finds.
+    const feed = await eventually(async () => {
+      const res = await t.client.get('/v1/hunts/hide-solo/feed');
+      return res.body?.entries?.length === 2 ? res.body.entries : undefined;
+    }, 'the feed without ace');
+    expect(feed.map((e: { type: string; name: string }) => [e.type, e.name]).sort()).to.deep.equal([['first_find', 'hs_bea'], ['first_find', 'hs_cal']]);
+    // The bonuses ace was granted stay with ace: bea and cal gain none.
+    const { rows: bonuses } = await t.pool.query(`select competitor_id from score_events where reason = 'bonus' and hunt_id = (select id from hunts where slug = 'hide-solo')`);
+    expect(bonuses.map((r) => r.competitor_id)).to.deep.equal([ace!.id, ace!.id]);
     expect(tookMs, 'hidden from the leaderboard within about a second').to.be.below(3000);
     const progress = await eventually(async () => {
       const res = await t.client.get(`/v1/hunts/hide-solo/players/${ace!.id}`);
@@ -83,7 +94,7 @@ describe('moderation: hiding a competitor', function () {
       const res = await t.client.get(`/v1/hunts/hide-solo/players/${ace!.id}`);
       return res.status === 200 ? res : undefined;
     }, 'the player\'s progress restored');
-    expect([back.body.rank, back.body.points, back.body.cluesFound]).to.deep.equal([1, 30, 2]);
+    expect([back.body.rank, back.body.points, back.body.cluesFound]).to.deep.equal([1, 40, 2]);
   });
 
   it('withdraws a hidden team\'s document and shows its members as in no team, until it is shown again', async () => {
