@@ -1,7 +1,8 @@
 // The scoreboard freeze: from freezeAt on, every public document of the hunt shows the standings
 // as of freezeAt (finds and adjustments after it left out) and says so (frozen, frozenAt), while
 // answers keep being judged and recorded; the player's own view stays live (its rank from the
-// frozen board) and organisers see the live standings; unfreezing publishes everything.
+// frozen board) and organisers see the live standings; the hunt stays frozen after it ends;
+// unfreezing publishes everything.
 import { expect } from 'chai';
 import { ADMIN_TOKEN, eventually } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
@@ -80,6 +81,15 @@ describe('scoreboard freeze', function () {
     const feed = (await t.client.get('/v1/hunts/frozen-finale/feed')).body;
     expect(feed.frozen).to.equal(true);
     expect(feed.entries.map((e: { clueId: string }) => e.clueId)).to.deep.equal([one, one]);
+
+    // The hunt ends: still frozen (the finale is revealed by unfreezing, not by the end).
+    expect((await t.client.patch('/v1/admin/hunts/frozen-finale', { status: 'ended' }, admin)).status).to.equal(200);
+    const ended = await eventually(async () => {
+      const res = await t.client.get('/v1/hunts/frozen-finale');
+      return res.body?.status === 'ended' ? res.body : undefined;
+    }, 'the hunt ended');
+    expect([ended.frozen, ended.findCount]).to.deep.equal([true, 2]);
+    expect(names((await t.client.get('/v1/hunts/frozen-finale/leaderboard')).body.entries)).to.deep.equal([['frz_ann', 10], ['frz_bob', 10]]);
 
     // Unfrozen: everything public catches up.
     expect((await t.client.patch('/v1/admin/hunts/frozen-finale', { freezeAt: null }, admin)).status).to.equal(200);
