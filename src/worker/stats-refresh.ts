@@ -5,13 +5,12 @@
 // mix. Aggregates over every competitor that need no sub-second freshness: a pg-boss job, once per
 // STATS_REFRESH_SECONDS across all workers and on an admin's request (POST /v1/admin/refresh
 // {"stats": true}), never on the answer path.
-import { schedule, type ScheduledTask } from 'node-cron';
 import type { Job, PgBoss } from 'pg-boss';
 import type { StatsDocument } from '../core/analytics-documents.ts';
 import type { Pool } from '../core/db.ts';
 import { many, one, withTransaction } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
-import { STATS_REFRESH_KEY, STATS_REFRESH_QUEUE, type StatsRefreshJob } from '../core/queues.ts';
+import { STATS_REFRESH_QUEUE, type StatsRefreshJob } from '../core/queues.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
 /** Refreshed in this order, in one transaction (every job locks them in the same order: no deadlock). */
@@ -102,22 +101,4 @@ export async function workStatsRefresh(boss: PgBoss, pool: Pool, metrics: Worker
         throw err;
       }
     });
-}
-
-/**
- * The scheduled stats refresh, once per interval however many workers run: as the full rebuild's
- * trigger (full-rebuild-schedule.ts), every worker offers a job every second and pg-boss keeps one
- * per singletonSeconds slot of the database clock. (pg-boss's own cron has minute resolution.)
- */
-export function scheduleStatsRefresh(boss: PgBoss, intervalSeconds: number, log: Logger): ScheduledTask {
-  return schedule('* * * * * *', async () => {
-    try {
-      await boss.send(STATS_REFRESH_QUEUE, { reason: 'schedule' } satisfies StatsRefreshJob, {
-        singletonKey: STATS_REFRESH_KEY,
-        singletonSeconds: intervalSeconds,
-      });
-    } catch (err) {
-      log.warn('could not offer the scheduled stats refresh', { err });
-    }
-  }, { name: 'stats-refresh-trigger', noOverlap: true });
 }

@@ -11,18 +11,19 @@ import { createRegistry, serveMetrics } from '../core/metrics-server.ts';
 import { instrumentPool } from '../core/pool-metrics.ts';
 import { migrate } from '../core/migrate.ts';
 import {
-  FULL_REBUILD_QUEUE, REFRESH_HUNT_QUEUE, ensureQueues, type FullRebuildJob, type RefreshHuntJob,
+  FULL_REBUILD_KEY, FULL_REBUILD_QUEUE, REFRESH_HUNT_QUEUE, STATS_REFRESH_KEY, STATS_REFRESH_QUEUE, ensureQueues,
+  type FullRebuildJob, type RefreshHuntJob, type StatsRefreshJob,
 } from '../core/queues.ts';
 import { DirtyTrigger } from './dirty-trigger.ts';
 import { fullRebuild } from './full-rebuild.ts';
-import { scheduleFullRebuild } from './full-rebuild-schedule.ts';
 import { HuntClock } from './hunt-clock.ts';
 import { HuntsIndexPublisher } from './hunts-index-publisher.ts';
 import { PublishedStateCache } from './published-state-cache.ts';
 import { startRateWindowPruning } from './rate-window-pruning.ts';
 import { RefreshScheduler } from './refresh-scheduler.ts';
 import { createStatsMetrics } from './stats-metrics.ts';
-import { scheduleStatsRefresh, workStatsRefresh } from './stats-refresh.ts';
+import { schedulePeriodicJob } from './periodic-job.ts';
+import { workStatsRefresh } from './stats-refresh.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 /** How often a hunts index left stale by incremental refreshes is republished. */
@@ -156,9 +157,15 @@ async function start(config: Config & { databaseUrl: string }, options: WorkerOp
   const pruning = startRateWindowPruning(pool, RATE_WINDOW_PRUNE_INTERVAL_MS, log);
   resources.add('rate window pruning', () => pruning.stop());
   if (options.schedule !== false) {
-    const cronTask = scheduleFullRebuild(boss, config.fullRebuildIntervalSeconds, log);
+    const cronTask = schedulePeriodicJob(boss, {
+      queue: FULL_REBUILD_QUEUE, singletonKey: FULL_REBUILD_KEY, data: { reason: 'schedule' } satisfies FullRebuildJob,
+      intervalSeconds: config.fullRebuildIntervalSeconds, what: 'full rebuild',
+    }, log);
     resources.add('full rebuild schedule', async () => { await cronTask.stop(); await cronTask.destroy(); });
-    const statsTask = scheduleStatsRefresh(boss, config.statsRefreshSeconds, log);
+    const statsTask = schedulePeriodicJob(boss, {
+      queue: STATS_REFRESH_QUEUE, singletonKey: STATS_REFRESH_KEY, data: { reason: 'schedule' } satisfies StatsRefreshJob,
+      intervalSeconds: config.statsRefreshSeconds, what: 'stats refresh',
+    }, log);
     resources.add('stats refresh schedule', async () => { await statsTask.stop(); await statsTask.destroy(); });
   }
   const address = metricsServer?.address();
