@@ -238,7 +238,10 @@ export function changedCompetitorsSql(hunt: string, ids: string): string {
                        where f.hunt_id = ${hunt} and f.competitor_id = c.competitor_id and f.found_at < ${PUBLIC_UNTIL(hunt)}), '[]') as finds,
             ${MEMBERS_JSON(hunt, 'c.competitor_id')} as members, ${ADJUSTMENTS_JSON(hunt, 'c.competitor_id')} as adjustments,
             ${HINTS_JSON(hunt, 'c.competitor_id')} as hints, ${JOIN_CODE('c.competitor_id')} as join_code,
-            ${LIVE_POINTS(hunt, 'c.competitor_id')} as live_points, ${LIVE_FINDS(hunt, 'c.competitor_id', 'c.hidden')} as live_finds
+            -- Without a freezeAt the public points are the live ones: no second pass over the ledger.
+            case when (select fh.freeze_at is not null from hunts fh where fh.id = ${hunt}) then ${LIVE_POINTS(hunt, 'c.competitor_id')}
+                 else t.points end as live_points,
+            ${LIVE_FINDS(hunt, 'c.competitor_id', 'c.hidden')} as live_finds
        from competitors c
        left join lateral (select sum(e.points)::integer as points
                             from score_events e where e.hunt_id = ${hunt} and e.competitor_id = c.competitor_id
