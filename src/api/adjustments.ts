@@ -24,7 +24,8 @@ export async function adjust(pool: Pool, slug: string, body: z.output<typeof adj
       [hunt.id, body.competitorId]);
     return { id: event.id, huntId: hunt.id };
   }, ADMIN_LOCK);
-  // After the commit, like an answer's: the sweep finds the change row if this is lost.
-  await announceChanges(pool, [{ huntId }]);
+  // After the commit, like an answer's: committed is committed (the sweep finds the change row if
+  // this is lost), so a failure here must not tell the organiser to try again and award twice.
+  await announceChanges(pool, [{ huntId }]).catch(() => undefined);
   return { id };
 }
