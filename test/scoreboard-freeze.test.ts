@@ -89,6 +89,8 @@ describe('scoreboard freeze', function () {
       return res.body?.status === 'ended' ? res.body : undefined;
     }, 'the hunt ended');
     expect([ended.frozen, ended.findCount]).to.deep.equal([true, 2]);
+    // Rebuilt from scratch (the end is the full path), the feed still stops at the freeze.
+    expect((await t.client.get('/v1/hunts/frozen-finale/feed')).body.entries.map((e: { clueId: string }) => e.clueId)).to.deep.equal([one, one]);
     expect(names((await t.client.get('/v1/hunts/frozen-finale/leaderboard')).body.entries)).to.deep.equal([['frz_ann', 10], ['frz_bob', 10]]);
 
     // Unfrozen: everything public catches up.

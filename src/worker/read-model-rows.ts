@@ -207,7 +207,7 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
     `select * from (
        (select 'find' as type, f.found_at as at, f.competitor_id, c.name, f.clue_id, null::text as text
           from finds f join competitors c on c.hunt_id = f.hunt_id and c.competitor_id = f.competitor_id and not c.hidden
-         where f.hunt_id = $1
+         where f.hunt_id = $1 and f.found_at < ${PUBLIC_UNTIL('$1')}
          order by f.found_at desc, f.clue_id::text collate "C", f.competitor_id::text collate "C" limit $2)
        union all
        (select 'announcement', a.at, null, null, a.clue_id, a.text from announcements a where a.hunt_id = $1
