@@ -6,6 +6,7 @@ import { createPool } from '../src/core/db.ts';
 import { Client } from './support/client.ts';
 import { eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
+import { captureStderr, type StderrCapture } from './support/stderr-capture.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
 
 const ANSWERS = ['Zebra Crossing 7731', 'Quokka-Lantern-5512'];
@@ -16,22 +17,18 @@ describe('secrets', () => {
   let db: TestDatabase;
   let engine: Engine;
   let client: Client;
-  const logLines: string[] = [];
-  const originalWrite = process.stderr.write.bind(process.stderr);
+  let stderr: StderrCapture;
 
   before(async () => {
     // Capture every log line the engine writes, at the most verbose level.
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      logLines.push(String(chunk));
-      return (originalWrite as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stderr.write;
+    stderr = captureStderr();
     db = await createTestDatabase('secrets');
     engine = await startEngine(db.url, { config: { logLevel: 'debug' } });
     client = new Client(engine.url);
   });
 
   after(async () => {
-    process.stderr.write = originalWrite;
+    stderr.restore();
     await engine?.stop();
     await db?.drop();
   });
@@ -64,7 +61,7 @@ describe('secrets', () => {
         const { rows } = await pool.query(`select row_to_json(t)::text as row from "${table}" t`);
         tableDump.push(...rows.map((r) => r.row as string));
       }
-      const haystacks = { responses, snapshotRows, tableDump, logLines };
+      const haystacks = { responses, snapshotRows, tableDump, logLines: stderr.lines };
       for (const [where, texts] of Object.entries(haystacks)) {
         const all = texts.join('\n');
         const lower = all.toLowerCase();
@@ -73,7 +70,7 @@ describe('secrets', () => {
         }
         for (const p of players) expect(all.includes(p.token), `a token in ${where}`).to.equal(false);
       }
-      expect(logLines.length, 'the engine logged something at debug level').to.be.greaterThan(0);
+      expect(stderr.lines.length, 'the engine logged something at debug level').to.be.greaterThan(0);
       expect(tableDump.length).to.be.greaterThan(10);
     } finally {
       await pool.end();

@@ -11,29 +11,28 @@ import { one } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
 import { bearerToken, hashToken, newToken, tokensEqual } from '../core/tokens.ts';
 import { ApiError, httpErrorOf, notFound, sendError, unauthorized } from './api-error.ts';
-import type { AnswerWriter } from './answer-submission.ts';
-import { addressKey, countInMinute } from './rate-window.ts';
-import type { ApiMetrics } from './api-metrics.ts';
 import { adjust } from './adjustments.ts';
+import { bigboard, statsDocument, streamStandingsCsv } from './admin-analytics.ts';
 import { liveLeaderboard } from './admin-standings.ts';
-import { parsePaging } from './snapshot-routes.ts';
+import type { AnswerWriter } from './answer-submission.ts';
 import { announce, withdrawAnnouncement } from './announcements.ts';
+import type { ApiMetrics } from './api-metrics.ts';
+import { patchClue } from './clue-edits.ts';
 import { takeHint } from './hints.ts';
 import { createHunt, enqueueRefresh, getJob, patchHunt } from './hunt-admin.ts';
-import { bigboard, statsDocument, streamStandingsCsv } from './admin-analytics.ts';
+import { setCompetitorHidden } from './moderation.ts';
+import { openApiHandler } from './openapi.ts';
+import { huntDefinition, listHunts } from './organiser-reads.ts';
 import type { PlayerDirectory, Player } from './player-directory.ts';
 import { claimTransferCode, createTransferCode } from './player-transfer.ts';
+import { addressKey, countInMinute } from './rate-window.ts';
 import {
   SLUG, adjustmentBody, announcementBody, claimTransferCodeBody, createHuntBody, createTeamBody, createTransferCodeBody, joinTeamBody,
-  parseBody, patchHuntBody, refreshBody, registerPlayerBody, submitAnswerBody, takeHintBody,
+  moderateCompetitorBody, parseBody, patchClueBody, patchHuntBody, refreshBody, registerPlayerBody, submitAnswerBody, takeHintBody,
 } from './request-schemas.ts';
-import { createTeam, joinTeam, leaveTeam, removeMember, type MemberNotice } from './teams.ts';
+import { parsePaging } from './snapshot-routes.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
-import { patchClue } from './clue-edits.ts';
-import { setCompetitorHidden } from './moderation.ts';
-import { huntDefinition, listHunts } from './organiser-reads.ts';
-import { moderateCompetitorBody, patchClueBody } from './request-schemas.ts';
-import { openApiHandler } from './openapi.ts';
+import { createTeam, joinTeam, leaveTeam, removeMember, type MemberNotice } from './teams.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -109,6 +108,13 @@ function requireUuid(value: string, name: string): string {
 function param(req: Request, name: string): string {
   const value = req.params[name];
   return typeof value === 'string' ? value : '';
+}
+
+/** A path id naming something (an announcement, a clue, ...): lower-cased, or 404 when it cannot name one. */
+function idParam(req: Request, name: string, what: string): string {
+  const value = param(req, name);
+  if (!UUID.test(value)) throw notFound(what);
+  return value.toLowerCase();
 }
 
 export function createApp(ctx: AppContext): express.Express {
@@ -283,10 +289,7 @@ export function createApp(ctx: AppContext): express.Express {
     privateResponse(res).status(202).json({ jobId: await enqueueRefresh(ctx.pool, ctx.boss, input.hunt, input.stats === true) });
   });
   admin.delete('/hunts/:slug/teams/:teamId/members/:playerId', async (req, res) => {
-    const teamId = param(req, 'teamId');
-    const playerId = param(req, 'playerId');
-    if (!UUID.test(teamId) || !UUID.test(playerId)) throw notFound('member');
-    await removeMember(ctx.pool, slugParam(req), teamId.toLowerCase(), playerId.toLowerCase(), showMember);
+    await removeMember(ctx.pool, slugParam(req), idParam(req, 'teamId', 'member'), idParam(req, 'playerId', 'member'), showMember);
     privateResponse(res).status(204).end();
   });
   // The live standings, frozen or not (admin-standings.ts).
@@ -305,9 +308,7 @@ export function createApp(ctx: AppContext): express.Express {
     privateResponse(res).status(201).json(await announce(ctx.pool, slugParam(req), input));
   });
   admin.delete('/hunts/:slug/announcements/:id', async (req, res) => {
-    const id = param(req, 'id');
-    if (!UUID.test(id)) throw notFound('announcement');
-    await withdrawAnnouncement(ctx.pool, slugParam(req), id.toLowerCase());
+    await withdrawAnnouncement(ctx.pool, slugParam(req), idParam(req, 'id', 'announcement'));
     privateResponse(res).status(204).end();
   });
   // Organisers' own view of their hunts (organiser-reads.ts): every hunt, drafts included, and a
@@ -321,16 +322,12 @@ export function createApp(ctx: AppContext): express.Express {
   // Fixing a clue (clue-edits.ts): added answers re-judge its stored guesses.
   admin.patch('/hunts/:slug/clues/:clueId', async (req, res) => {
     const input = parseBody(patchClueBody, await adminBody(req, res));
-    const clueId = param(req, 'clueId');
-    if (!UUID.test(clueId)) throw notFound('clue');
-    privateResponse(res).json(await patchClue(ctx.pool, ctx.hasher, slugParam(req), clueId.toLowerCase(), input));
+    privateResponse(res).json(await patchClue(ctx.pool, ctx.hasher, slugParam(req), idParam(req, 'clueId', 'clue'), input));
   });
   // Hiding a competitor from public reads, or showing it again (moderation.ts).
   admin.patch('/hunts/:slug/competitors/:competitorId', async (req, res) => {
     const input = parseBody(moderateCompetitorBody, await adminBody(req, res));
-    const competitorId = param(req, 'competitorId');
-    if (!UUID.test(competitorId)) throw notFound('competitor');
-    privateResponse(res).json(await setCompetitorHidden(ctx.pool, slugParam(req), competitorId.toLowerCase(), input.hidden));
+    privateResponse(res).json(await setCompetitorHidden(ctx.pool, slugParam(req), idParam(req, 'competitorId', 'competitor'), input.hidden));
   });
   // Organiser analytics (admin-analytics.ts): precomputed by the stats-refresh job, never aggregated per request.
   admin.get('/hunts/:slug/stats', async (req, res) => {
