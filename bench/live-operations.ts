@@ -12,10 +12,10 @@
 // (every delay under 1,000 ms) and exits non-zero when one fails.
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/core/embedded-postgres.ts';
+import { apiCaller } from './support/api-call.ts';
 import { openDurableDatabase } from './support/durable-database.ts';
 import { spawnApi, type ServerProcess } from './support/processes.ts';
 import { fmt, machine, sleep, table } from './support/report.ts';
-import { BENCH_ADMIN_TOKEN } from './support/seed.ts';
 import { spawnWorker } from './support/worker-process.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
@@ -32,15 +32,7 @@ const processes: ServerProcess[] = [];
 try {
   const api = await spawnApi({ databaseUrl: db.url, port: await freePort() });
   processes.push(api, await spawnWorker(db.url));
-  const call = async (method: string, path: string, body?: unknown, token = BENCH_ADMIN_TOKEN) => {
-    const res = await fetch(api.url + path, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const call = apiCaller(api.url);
   const get = async (path: string) => (await fetch(api.url + path)).json() as Promise<any>;
   /** Milliseconds from `since` (epoch ms) until `seen` holds for the public document at `path`. */
   const until = async (path: string, seen: (doc: any) => boolean, since: number): Promise<number> => {

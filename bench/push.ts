@@ -13,10 +13,10 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/core/embedded-postgres.ts';
+import { apiCaller } from './support/api-call.ts';
 import { openDurableDatabase } from './support/durable-database.ts';
 import { residentMemory, spawnApi, type ServerProcess } from './support/processes.ts';
 import { fmt, machine, sleep, table } from './support/report.ts';
-import { BENCH_ADMIN_TOKEN } from './support/seed.ts';
 import { spawnWorker } from './support/worker-process.ts';
 
 const { values } = parseArgs({ options: {
@@ -67,14 +67,7 @@ const streams: Stream[] = [];
 try {
   const api = await spawnApi({ databaseUrl: db.url, port: await freePort() });
   processes.push(api, await spawnWorker(db.url));
-  const call = async (method: string, path: string, body?: unknown, token = BENCH_ADMIN_TOKEN) => {
-    const res = await fetch(api.url + path, {
-      method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
+  const call = apiCaller(api.url);
   const hunts = [];
   for (let h = 0; h < HUNTS; h++) {
     hunts.push(await call('POST', '/v1/admin/hunts', {
@@ -127,7 +120,6 @@ try {
   let missing = 0;
   for (let c = 0; c < PUBLISHES; c++) {
     const known = new Set(listeners[0]!.received.keys());
-    const asked = performance.now();
     await call('POST', `/v1/hunts/push-0/clues/${hunts[0].clues[c].id}/answers`, { answer: `a${c}` }, player.token);
     const acked = performance.now();
     // Wait for the publish that includes it: a new id on the first stream, then for every stream.
@@ -143,7 +135,6 @@ try {
     const first = Math.min(...times.filter((t): t is number => t !== undefined));
     for (const t of times) if (t !== undefined) spread.push(t - first);
     firstDelay.push(first - acked);
-    void asked;
   }
   const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
   console.log(`\n${table(['measure', 'figure', 'target', 'result'], [

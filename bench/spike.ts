@@ -15,13 +15,14 @@
 // embedded server, e.g. commit_delay=1000 to compare group commit delays.
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/core/embedded-postgres.ts';
+import { apiCaller } from './support/api-call.ts';
 import { runAnswerLoad } from './support/answer-load.ts';
 import { difference, quantile, scrapeHistogram } from './support/metrics.ts';
 import { openDurableDatabase } from './support/durable-database.ts';
 import { postmasterPid, serverCpuSeconds } from './support/postgres-process.ts';
 import { cpuSeconds, spawnApi, type ServerProcess } from './support/processes.ts';
 import { fmt, machine, table } from './support/report.ts';
-import { BENCH_ADMIN_TOKEN, seedAndPublish } from './support/seed.ts';
+import { seedAndPublish } from './support/seed.ts';
 import { waitSettled } from './support/settle.ts';
 import { spawnWorker } from './support/worker-process.ts';
 
@@ -71,15 +72,10 @@ try {
   const summary: { rate: number; p99: number; errors: number; staleP99: number; once: boolean }[] = [];
   for (const rate of RATES) {
     const slug = `spike-${rate}`;
-    const res = await fetch(`${api.url}/v1/admin/hunts`, {
-      method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        slug, title: `Spike at ${rate}/s`, status: 'live',
-        clues: Array.from({ length: CLUES }, (_, i) => ({ title: `Clue ${i + 1}`, body: 'b', points: 10, answers: [`gold ${i + 1}`] })),
-      }),
+    const hunt = await apiCaller(api.url)<{ slug: string; clues: { id: string; position: number }[] }>('POST', '/v1/admin/hunts', {
+      slug, title: `Spike at ${rate}/s`, status: 'live',
+      clues: Array.from({ length: CLUES }, (_, i) => ({ title: `Clue ${i + 1}`, body: 'b', points: 10, answers: [`gold ${i + 1}`] })),
     });
-    if (res.status !== 201) throw new Error(`create ${slug}: ${res.status} ${await res.text()}`);
-    const hunt = await res.json() as { slug: string; clues: { id: string; position: number }[] };
     await waitSettled(pool, [api.url], 60_000);
     const huntId = (await pool.query<{ id: string }>('select id from hunts where slug = $1', [slug])).rows[0]!.id;
 
