@@ -22,6 +22,8 @@ import { EventStreams } from './event-streams.ts';
 import { LookupBudget } from './lookup-budget.ts';
 import { matchOwnViewRoute, OWN_VIEW_ROUTE, serveOwnView } from './own-view-route.ts';
 import { OwnViews } from './own-view.ts';
+import { Assets } from './pages/assets.ts';
+import { matchPageRoute, Pages } from './pages/page-routes.ts';
 import { PlayerDirectory } from './player-directory.ts';
 import { applyResponseHeaders } from './response-headers.ts';
 import { matchSnapshotRoute, serveSnapshot } from './snapshot-routes.ts';
@@ -120,6 +122,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
 
   const snapshots = { store, players, onLookup: metrics.snapshotLookup, streams };
   const ownViews = { store, players, views: new OwnViews(store, OWN_VIEWS_KEPT) };
+  const pages = new Pages(store, new Assets());
   // A request answered later (a progress read that asks the database, anything express serves)
   // is counted in flight until its response closes, finished or aborted by the client.
   const track = (req: http.IncomingMessage, res: http.ServerResponse, route: string | undefined, started: number) => {
@@ -141,6 +144,16 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
     const read = req.method === 'GET' || req.method === 'HEAD';
     const match = read ? matchSnapshotRoute(path) : undefined;
     const ownSlug = read && !match ? matchOwnViewRoute(path) : undefined;
+    const pageMatch = read && !match && ownSlug === undefined ? matchPageRoute(path) : undefined;
+    if (pageMatch) {
+      try {
+        pages.serve(req, res, pageMatch);
+      } catch (err) {
+        failed(res, err);
+      }
+      metrics.requestFinished(req.method ?? 'GET', pageMatch.route, res.statusCode, (performance.now() - started) / 1000, false);
+      return;
+    }
     if (!match && ownSlug === undefined) {
       track(req, res, undefined, started);
       app(req, res);
