@@ -7,6 +7,8 @@ export interface Layout {
   title: string;
   /** The src/web module this page runs (deferred: the content is there before it runs). */
   script?: string;
+  /** Stylesheets of src/web beyond app.css (the console's own). */
+  styles?: string[];
   /** Data the page's script reads (data-* attributes on <body>). */
   data?: Record<string, string>;
   main: Html;
@@ -21,6 +23,7 @@ export function page(assets: Assets, layout: Layout): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${layout.title}</title>
 <link rel="stylesheet" href="${assets.url('app.css')}">
+${(layout.styles ?? []).map((name) => html`<link rel="stylesheet" href="${assets.url(name)}">`)}
 <link rel="icon" href="data:,">
 ${layout.script && html`<script type="module" src="${assets.url(layout.script)}"></script>`}
 </head>
