@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import { Client } from './support/client.ts';
+import { sample } from './support/metrics.ts';
 import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-databases.ts';
@@ -16,6 +17,8 @@ class EventStream {
   raw = '';
   retry: number | undefined;
   ended = false;
+  /** Ended with HTTP's last chunk, not cut. */
+  endedCleanly = false;
   status = 0;
   headers: http.IncomingHttpHeaders = {};
   private readonly req: http.ClientRequest;
@@ -41,7 +44,7 @@ class EventStream {
           if (fields.has('data')) this.events.push({ id: fields.get('id'), event: fields.get('event'), data: JSON.parse(fields.get('data')!) });
         }
       });
-      res.on('end', () => { this.ended = true; });
+      res.on('end', () => { this.ended = true; this.endedCleanly = true; });
       res.on('error', () => { this.ended = true; });
     });
     this.req.on('error', () => { this.ended = true; });
@@ -134,6 +137,24 @@ describe('event streams', function () {
     expect(update.data.documents).to.include('feed');
   });
 
+  it('counts a stream as one request once its head is sent, and forgets a stream its client closed', async () => {
+    await createHunt(client, 'streamed-count', [{ answers: ['a'] }]);
+    await eventually(async () => ((await client.get('/v1/hunts/streamed-count')).status === 200 ? true : undefined), 'published');
+    const metrics = async () => (await client.get('/metrics')).text;
+    const earlier = await metrics();
+    const count = (text: string) => sample(text, 'treasure_http_request_duration_seconds_count', { route: '/v1/hunts/:slug/events', status: '200' });
+    const openBefore = sample(earlier, 'treasure_event_streams_open');
+    const opened = [open('/v1/hunts/streamed-count/events'), open('/v1/hunts/streamed-count/events'), open('/v1/hunts/streamed-count/events')];
+    await Promise.all(opened.map((s) => s.opened));
+    const text = await metrics();
+    expect(sample(text, 'treasure_event_streams_open') - openBefore).to.equal(3);
+    expect(count(text) - count(earlier)).to.equal(3);
+    // Only the /metrics request itself is in flight: open streams are not requests waiting for an answer.
+    expect(sample(text, 'treasure_http_requests_in_flight')).to.equal(1);
+    for (const s of opened) s.close();
+    await eventually(async () => (sample(await metrics(), 'treasure_event_streams_open') === openBefore ? true : undefined), 'streams forgotten');
+  });
+
   it('ends every stream when the API stops, without waiting for them', async () => {
     await createHunt(client, 'streamed-stop', [{ answers: ['a'] }]);
     await eventually(async () => ((await client.get('/v1/hunts/streamed-stop')).status === 200 ? true : undefined), 'published');
@@ -144,5 +165,6 @@ describe('event streams', function () {
     engine = undefined;
     expect(Date.now() - started, 'stopped without waiting for the stream').to.be.below(8000);
     await eventually(() => (stream.ended ? true : undefined), 'the stream ended', 5000);
+    expect(stream.endedCleanly, 'ended with the last chunk').to.equal(true);
   });
 });

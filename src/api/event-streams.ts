@@ -6,6 +6,15 @@
 // Last-Event-ID. The page then re-fetches what it shows, with If-None-Match. Events carry no
 // document: a stream costs one socket and a Set entry, and an event is serialized once per hunt.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+
+// Node's own parser release, the one it runs when a request upgrades to a WebSocket (_http_server's
+// onParserExecuteCommon). Not public API: if a Node release drops it, streams stay on the http
+// machinery (heavier, same behaviour).
+const { freeParser } = createRequire(import.meta.url)('_http_common') as {
+  freeParser?: (parser: unknown, req: IncomingMessage, socket: Socket) => void;
+};
 
 /** What one install changed of a hunt (see SnapshotStore's onInstalled). */
 export interface HuntUpdate { seq: number; documents: Set<PublicDocumentName>; competitors: Set<string>; frozen: boolean }
@@ -20,8 +29,16 @@ const RETRY_MS = 3000;
 /** A client this far behind (bytes queued to its socket) is cut; it reconnects and resumes. */
 const MAX_QUEUED_BYTES = 64 * 1024;
 
+/**
+ * An open stream: after its head, the bare socket, writing its own chunk framing. A stream held as
+ * Node's http request and response (parser, IncomingMessage, ServerResponse) cost 15 KiB of
+ * resident memory; the socket alone about 6 (bench:push). A socket Node's http machinery cannot
+ * let go of stays a ServerResponse.
+ */
+type Stream = Socket | ServerResponse;
+
 export class EventStreams {
-  private readonly byHunt = new Map<string, Set<ServerResponse>>();
+  private readonly byHunt = new Map<string, Set<Stream>>();
   private readonly heartbeat: NodeJS.Timeout;
   private count = 0;
 
@@ -55,11 +72,16 @@ export class EventStreams {
       streams = new Set();
       this.byHunt.set(slug, streams);
     }
-    streams.add(res);
+    this.hold(detach(req, res) ?? res, slug, streams);
+  }
+
+  // Apart from subscribe: a closure made there would keep its request and response alive.
+  private hold(stream: Stream, slug: string, streams: Set<Stream>): void {
+    streams.add(stream);
     this.count++;
-    res.once('close', () => {
+    stream.once('close', () => {
       this.count--;
-      streams.delete(res);
+      streams.delete(stream);
       if (streams.size === 0 && this.byHunt.get(slug) === streams) this.byHunt.delete(slug);
     });
   }
@@ -72,27 +94,59 @@ export class EventStreams {
       // Only private state changed, and the hunt is frozen: nothing the public may hear of.
       if (update.documents.size === 0 && (update.frozen || update.competitors.size === 0)) continue;
       const text = eventText(update);
-      for (const res of streams) send(res, text);
+      for (const stream of streams) send(stream, text);
     }
   }
 
   /** Ends every stream (shutdown): browsers reconnect to another process and resume. */
   close(): void {
     clearInterval(this.heartbeat);
-    for (const streams of this.byHunt.values()) for (const res of streams) res.end();
+    for (const streams of this.byHunt.values()) for (const stream of streams) end(stream);
   }
 
   private broadcast(text: string): void {
-    for (const streams of this.byHunt.values()) for (const res of streams) send(res, text);
+    for (const streams of this.byHunt.values()) for (const stream of streams) send(stream, text);
   }
 }
 
-function send(res: ServerResponse, text: string): void {
-  if (res.writableLength > MAX_QUEUED_BYTES) {
-    res.destroy();
+/**
+ * Takes the socket from Node's http machinery once the head and first chunk are written, as Node
+ * does for an upgrade: the parser returned to its pool, the server's listeners removed, the
+ * response let go. Undefined when it cannot (another response queued on the socket: pipelining).
+ */
+function detach(req: IncomingMessage, res: ServerResponse): Socket | undefined {
+  const socket = res.socket as (Socket & { parser?: unknown; _httpMessage?: unknown }) | null;
+  if (!freeParser || !socket || !socket.parser || socket._httpMessage !== res || !res.chunkedEncoding) return undefined;
+  for (const event of ['data', 'end', 'close', 'drain', 'error', 'timeout']) socket.removeAllListeners(event);
+  freeParser(socket.parser, req, socket);
+  res.detachSocket(socket);
+  socket.setTimeout(0);
+  socket.on('error', () => socket.destroy());
+  // The http server's sockets are half-open capable: a client's FIN alone would leave it open.
+  socket.on('end', () => socket.destroy());
+  // Whatever the client sends now (nothing, for a browser) is read and dropped.
+  socket.resume();
+  return socket;
+}
+
+function send(stream: Stream, text: string): void {
+  if (stream.writableLength > MAX_QUEUED_BYTES) {
+    stream.destroy();
     return;
   }
-  res.write(text);
+  if ('writeHead' in stream) stream.write(text);
+  else writeChunk(stream, text);
+}
+
+/** One HTTP/1.1 chunk (the response's head said Transfer-Encoding: chunked). */
+function writeChunk(socket: Socket, text: string): void {
+  socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+}
+
+/** Ends the response (the last chunk) and the connection. */
+function end(stream: Stream): void {
+  if ('writeHead' in stream) stream.end();
+  else stream.end('0\r\n\r\n');
 }
 
 function eventText(update: HuntUpdate): string {
