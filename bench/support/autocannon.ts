@@ -11,25 +11,27 @@ const SPREAD_CLIENT = fileURLToPath(new URL('./fixed-rate-client.ts', import.met
 export interface FixedRateOptions {
   url: string;
   connections: number;
-  overallRate: number;
+  /** Requests per second offered in all; unset: as many as the connections get answered. */
+  overallRate?: number;
   durationSeconds: number;
   headers?: Record<string, string>;
   cpus?: string;
 }
 
 /** `autocannon --overallRate`, one instance, as its CLI runs it (latency CO-corrected by autocannon). */
-export async function runAutocannon(opts: FixedRateOptions): Promise<LoadResult> {
+export async function runAutocannon(opts: FixedRateOptions): Promise<LoadResult & { bytes: number }> {
   const headers = Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+  const rate = opts.overallRate === undefined ? [] : ['--overallRate', String(opts.overallRate)];
   const run = await runMeasured([process.execPath, CLI, '-j', '-n', '-c', String(opts.connections), '-d', String(opts.durationSeconds),
-    '--overallRate', String(opts.overallRate), ...headers, opts.url], opts.cpus);
+    ...rate, ...headers, opts.url], opts.cpus);
   const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
   if (!line) throw new Error(`autocannon printed no result (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   const r = JSON.parse(line) as {
     duration: number; latency: { p50: number; p90: number; p99: number; max: number };
-    requests: { total: number }; errors: number; timeouts: number; non2xx: number;
+    requests: { total: number }; throughput: { total: number }; errors: number; timeouts: number; non2xx: number;
   };
   return {
-    requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration,
+    requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration, bytes: r.throughput.total,
     p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max,
     errors: r.errors + r.non2xx,
     errorDetail: `errors ${r.errors} (of which timeouts ${r.timeouts}), non-2xx ${r.non2xx}`,
@@ -38,7 +40,7 @@ export async function runAutocannon(opts: FixedRateOptions): Promise<LoadResult>
 }
 
 /** The same offered load from `groups` autocannon instances started evenly across a second. */
-export async function runSpreadFixedRate(opts: FixedRateOptions & { groups?: number }): Promise<LoadResult> {
+export async function runSpreadFixedRate(opts: FixedRateOptions & { overallRate: number; groups?: number }): Promise<LoadResult> {
   const args = { url: opts.url, connections: opts.connections, groups: opts.groups ?? 100, overallRate: opts.overallRate,
     durationSeconds: opts.durationSeconds, headers: opts.headers };
   const run = await runMeasured([process.execPath, SPREAD_CLIENT, JSON.stringify(args)], opts.cpus);

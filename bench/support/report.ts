@@ -37,3 +37,10 @@ export function machine(): { cores: number; model: string; memory: string; node:
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A command-line option that must be a positive integer (`--name`), with a clear error otherwise. */
+export function positiveInt(name: string, raw: string | undefined): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${raw}`);
+  return n;
+}

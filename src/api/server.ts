@@ -7,7 +7,7 @@ import { PgBoss } from 'pg-boss';
 import { createAnswerHasher } from '../core/answer-hash.ts';
 import { checkAnswerKey } from '../core/answer-key-check.ts';
 import type { Config } from '../core/config.ts';
-import { createPool, type Pool } from '../core/db.ts';
+import { createPool, withPool, type Pool } from '../core/db.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { ShutdownStack } from '../core/shutdown-stack.ts';
 import { createRegistry } from '../core/metrics-server.ts';
@@ -70,14 +70,18 @@ export async function startApi(config: ApiSettings, options: { log?: Logger } = 
 }
 
 async function start(config: ApiSettings, log: Logger, resources: ShutdownStack): Promise<ApiHandle> {
-  const pool = createPool(config.databaseUrl, config.dbPoolMax, 'api');
+  // DATABASE_URL may be a transaction pooler: unnamed statements through it; what needs a session
+  // (the migrations' lock, pg-boss, the LISTEN connections) on the direct URL.
+  const directUrl = config.databaseDirectUrl ?? config.databaseUrl;
+  const pooled = directUrl !== config.databaseUrl;
+  const pool = createPool(config.databaseUrl, config.dbPoolMax, 'api', { namedStatements: !pooled });
   resources.add('pool', () => pool.end());
-  await migrate(pool);
+  await (pooled ? withPool(directUrl, 'api-migrate', migrate) : migrate(pool));
   const hasher = createAnswerHasher(config.answerHashKey);
   await checkAnswerKey(pool, hasher.keyId);
 
   // The API only sends jobs and reads their state: no supervision, no schedules.
-  const boss = new PgBoss({ connectionString: config.databaseUrl, max: 2, supervise: false, schedule: false });
+  const boss = new PgBoss({ connectionString: directUrl, max: 2, supervise: false, schedule: false });
   boss.on('error', (err) => log.warn('pg-boss error', { err }));
   resources.add('pg-boss', () => boss.stop({ graceful: true, timeout: 5000 }));
   await boss.start();
@@ -87,7 +91,7 @@ async function start(config: ApiSettings, log: Logger, resources: ShutdownStack)
   instrumentPool(pool, registry, config.dbPoolMax);
   const streams = new EventStreams();
   const store = new SnapshotStore({
-    pool, connectionString: config.databaseUrl, pollIntervalMs: config.snapshotPollIntervalMs, log,
+    pool, connectionString: directUrl, pollIntervalMs: config.snapshotPollIntervalMs, log,
     progressCacheDocuments: config.progressCacheDocuments,
     events: {
       onNotice: (notice) => metrics.observeNotice(notice),

@@ -2,38 +2,21 @@
 // migrations, seeds the demo into an empty database, then runs the API and the worker as child
 // processes, exactly as `npm run api` and `npm run worker` run in production.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { API_NODE_FLAGS, apiNodeEnv } from '../api/node-flags.ts';
-import { createAnswerHasher } from '../core/answer-hash.ts';
-import { checkAnswerKey } from '../core/answer-key-check.ts';
 import { loadConfig } from '../core/config.ts';
-import { createPool } from '../core/db.ts';
-import { migrate } from '../core/migrate.ts';
-import { seedDemo } from '../seed/demo-data.ts';
-import { prepareLocalEnvironment } from './local-environment.ts';
+import { engineCommand, prepareDatabase, prepareLocalEnvironment } from './local-environment.ts';
 
 const say = (msg: string) => console.log(`[start] ${msg}`);
 const config = loadConfig();
 const env = await prepareLocalEnvironment(config, say);
 
-const pool = createPool(env.databaseUrl, 2, 'start');
 try {
-  await migrate(pool);
-  const hasher = createAnswerHasher(env.answerHashKey);
-  // Before seeding or starting anything: the API would refuse this key anyway, less clearly.
-  await checkAnswerKey(pool, hasher.keyId);
-  if (config.seedDemo) {
-    const { seeded } = await seedDemo(pool, hasher);
-    if (seeded) say('seeded the demo hunts (every clue\'s answer is "gold <position>")');
-  }
+  await prepareDatabase(env.databaseUrl, env.answerHashKey, config.seedDemo, say);
 } catch (err) {
   // Refused (or failed) before anything ran: say why, and leave no embedded server behind.
   console.error(`[start] ${(err as Error).message}`);
-  await pool.end();
   await env.embedded?.stop().catch(() => undefined);
   process.exit(1);
 }
-await pool.end();
 
 const childEnv = {
   ...process.env,
@@ -45,11 +28,8 @@ const children = new Map<string, ChildProcess>();
 let shuttingDown = false;
 
 function run(name: 'api' | 'worker'): ChildProcess {
-  const entry = fileURLToPath(new URL(`../${name}/main.ts`, import.meta.url));
-  const [flags, env] = name === 'api'
-    ? [API_NODE_FLAGS, { ...childEnv, ...apiNodeEnv(fileURLToPath(new URL('../../', import.meta.url))) }]
-    : [[], childEnv];
-  const child = spawn(process.execPath, [...flags, entry], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const { command, args, env } = engineCommand(name);
+  const child = spawn(command, args, { env: { ...childEnv, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, signal) => {
     children.delete(name);
     if (!shuttingDown) {

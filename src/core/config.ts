@@ -5,12 +5,20 @@ import net from 'node:net';
 export interface Config {
   /** PostgreSQL connection string; unset means "start an embedded server" (npm start, tests). */
   databaseUrl: string | undefined;
+  /**
+   * PostgreSQL itself, for what needs a session (LISTEN, session advisory locks, pg-boss,
+   * migrations, the worker): DATABASE_URL when unset. Set apart from it, DATABASE_URL is taken to
+   * be a transaction pooler (PgBouncer), whose pools send unnamed statements only.
+   */
+  databaseDirectUrl: string | undefined;
   /** Where npm start keeps the embedded server, the generated answer key and the admin token. */
   dataDir: string;
   host: string;
   port: number;
   /** API processes `npm run api` runs on the one port (node:cluster when more than one). */
   apiProcesses: number;
+  /** API instances `npm run cluster` runs behind nginx, each on its own port. */
+  apiInstances: number;
   workerMetricsPort: number;
   /** Address the worker's /metrics listens on (loopback unless said otherwise: metrics are not public). */
   metricsHost: string;
@@ -169,12 +177,20 @@ function timeouts(env: NodeJS.ProcessEnv): { headersTimeoutMs: number; requestTi
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (text(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const databaseUrl = text(env, 'DATABASE_URL');
+  const databaseDirectUrl = text(env, 'DATABASE_DIRECT_URL');
+  // A pooler with nothing behind it: npm start would start its embedded server and ignore both.
+  if (databaseDirectUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_DIRECT_URL is set without DATABASE_URL: set DATABASE_URL (the pooler, or the same server) too');
+  }
   return {
-    databaseUrl: text(env, 'DATABASE_URL'),
+    databaseUrl,
+    databaseDirectUrl: databaseDirectUrl ?? databaseUrl,
     dataDir: text(env, 'DATA_DIR') ?? '.data',
     host: text(env, 'HOST') ?? '0.0.0.0',
     port: int(env, 'PORT', 3000, 0, 65535),
     apiProcesses: int(env, 'API_PROCESSES', 1, 1, 256),
+    apiInstances: int(env, 'API_INSTANCES', 2, 1, 64),
     workerMetricsPort: int(env, 'WORKER_METRICS_PORT', 9464, 0, 65535),
     metricsHost: text(env, 'METRICS_HOST') ?? '127.0.0.1',
     metricsToken: bearerSecret(env, 'METRICS_TOKEN'),

@@ -10,7 +10,16 @@ export type Pool = pg.Pool;
 export type Client = pg.PoolClient;
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
-export function createPool(connectionString: string, max: number, applicationName: string): pg.Pool {
+export interface PoolOptions {
+  /**
+   * false: queries' names are dropped, so every statement is unnamed (parsed and planned per
+   * call). A transaction pooler (PgBouncer before 1.21) hands each transaction to any server
+   * connection, where a statement prepared on another one does not exist.
+   */
+  namedStatements?: boolean;
+}
+
+export function createPool(connectionString: string, max: number, applicationName: string, options: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max,
@@ -24,8 +33,18 @@ export function createPool(connectionString: string, max: number, applicationNam
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
-  typeErrors(pool);
+  typeErrors(pool, options.namedStatements === false);
   return pool;
+}
+
+/** fn with a pool of one connection, ended afterwards (a step at start, e.g. migrations on the direct URL). */
+export async function withPool<T>(connectionString: string, applicationName: string, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const pool = createPool(connectionString, 1, applicationName);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
 }
 
 /**
@@ -33,9 +52,9 @@ export function createPool(connectionString: string, max: number, applicationNam
  * database-errors.ts, so no caller ever looks at a driver's error. Callback and cursor calls (the
  * pool's own use of its clients) are left alone.
  */
-function typeErrors(pool: pg.Pool): void {
+function typeErrors(pool: pg.Pool, unnamed: boolean): void {
   const poolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  pool.query = ((...args: unknown[]) => typed(poolQuery(...args), args[0])) as typeof pool.query;
+  pool.query = ((...args: unknown[]) => typed(poolQuery(...(unnamed ? withoutName(args) : args)), args[0])) as typeof pool.query;
   const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
   pool.connect = ((...args: unknown[]) => {
     const result = connect(...args);
@@ -46,8 +65,16 @@ function typeErrors(pool: pg.Pool): void {
     // no listener would crash the process; its next statement rejects (typed) anyway.
     client.on('error', () => undefined);
     const clientQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
-    client.query = ((...args: unknown[]) => typed(clientQuery(...args), args[0])) as typeof client.query;
+    client.query = ((...args: unknown[]) => typed(clientQuery(...(unnamed ? withoutName(args) : args)), args[0])) as typeof client.query;
   });
+}
+
+/** A query config's name dropped (a cursor or other submittable is left as it is). */
+function withoutName(args: unknown[]): unknown[] {
+  const [query, ...rest] = args;
+  if (typeof query !== 'object' || query === null || !('name' in query) || 'submit' in query) return args;
+  const { name: _, ...unnamed } = query as { name: unknown };
+  return [unnamed, ...rest];
 }
 
 function typed(result: unknown, query: unknown): unknown {

@@ -6,7 +6,9 @@ import { startWorker } from './worker.ts';
 
 const config = loadConfig();
 const log = createLogger('worker', config.logLevel);
-const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL');
+// Every connection of the worker needs a session (hunt locks held across statements, prepared
+// reads, LISTEN, pg-boss): PostgreSQL itself, never a transaction pooler.
+const databaseUrl = requireSetting(config.databaseDirectUrl, 'DATABASE_URL');
 // Signals are handled from the start: a stop that arrives while starting (`npm start` stopped
 // just after it began) waits for the start, then stops cleanly.
 const worker = startWorker({ ...config, databaseUrl }, { metrics: true, log });
