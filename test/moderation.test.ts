@@ -17,7 +17,7 @@ describe('moderation: hiding a competitor', function () {
     t.client.patch(`/v1/admin/hunts/${slug}/competitors/${competitorId}`, { hidden }, token === null ? {} : { token });
   const ledger = async (competitorId: string) => (await t.pool.query(
     `select (select count(*) from finds where competitor_id = $1)::int as finds,
-            (select coalesce(sum(points), 0) from score_events where competitor_id = $1)::int as points`, [competitorId])).rows[0];
+            (select coalesce(sum(points), 0) from score_ledger where competitor_id = $1)::int as points`, [competitorId])).rows[0];
   /** The public documents, once the published leaderboard has `total` entries. */
   const publicState = (slug: string, total: number) => eventually(async () => {
     const board = await t.client.get(`/v1/hunts/${slug}/leaderboard`);

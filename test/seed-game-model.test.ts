@@ -215,7 +215,7 @@ describe('seeding team hunts, unlock rules and hints', function () {
     expect(statusOf(await answer(client, locked!.slug, locked!.clue_id, token, `gold ${locked!.position}`))).to.deep.equal([409, 'clue_locked']);
     const [bought] = await rows<{ slug: string; n: string; clue_id: string; hint: number; position: number; points: number }>(
       `select h.slug, split_part(p.handle, '_', 2) as n, t.clue_id, t.n as hint, c.position,
-              (select sum(e.points)::int from score_events e where e.competitor_id = t.competitor_id and e.hunt_id = h.id) as points
+              (select sum(l.points)::int from score_ledger l where l.competitor_id = t.competitor_id and l.hunt_id = h.id) as points
          from hints_taken t join hunts h on h.id = t.hunt_id and h.mode = 'team' join clues c on c.id = t.clue_id
          join team_members m on m.team_id = t.competitor_id join players p on p.id = m.player_id
         where h.id = any($1) order by h.slug, c.position, p.handle limit 1`, [huntIds]);

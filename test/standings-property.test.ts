@@ -81,7 +81,7 @@ describe('standings property', function () {
         }
         // Each find counted once, whatever the concurrency.
         const dupes = await pool.query(
-          `select count(*)::int as n from (select player_id, clue_id from score_events where hunt_id = $1 group by 1, 2 having count(*) > 1) d`, [huntId]);
+          `select count(*)::int as n from (select competitor_id, clue_id from score_ledger where hunt_id = $1 and reason = 'find' group by 1, 2 having count(*) > 1) d`, [huntId]);
         expect(dupes.rows[0].n).to.equal(0);
       }
     });
@@ -254,19 +254,18 @@ describe('standings property', function () {
           }
         }
 
-        // The ledger: one event per find, one per hint taken (its cost, negated), nothing else.
+        // The ledger: each find once, one score event per hint taken (its cost, negated), nothing else.
         const { rows: [ledger] } = await pool.query(
-          `select (select count(*) from (select competitor_id, clue_id from score_events
+          `select (select count(*) from (select competitor_id, clue_id from score_ledger
                                           where hunt_id = $1 and reason = 'find' group by 1, 2 having count(*) > 1) d)::int as dupes,
-                  (select count(*) from score_events where hunt_id = $1 and reason = 'find')::int as find_events,
-                  (select count(*) from finds where hunt_id = $1)::int as finds,
+                  (select count(*) from score_events where hunt_id = $1 and reason <> 'hint')::int as other_events,
                   (select count(*) from score_events where hunt_id = $1 and reason = 'hint')::int as hint_events,
                   (select count(*) from hints_taken where hunt_id = $1)::int as hints_taken,
                   (select coalesce(sum(points), 0) from score_events where hunt_id = $1 and reason = 'hint')::int as hint_points,
                   (select -coalesce(sum(h.cost), 0) from hints_taken t join clue_hints h on h.clue_id = t.clue_id and h.n = t.n
                     where t.hunt_id = $1)::int as hint_costs`, [huntId]);
         expect(ledger.dupes).to.equal(0);
-        expect(ledger.find_events).to.equal(ledger.finds);
+        expect(ledger.other_events).to.equal(0);
         expect(ledger.hint_events).to.equal(ledger.hints_taken);
         expect(ledger.hint_points).to.equal(ledger.hint_costs);
         expect(ledger.hints_taken, `hints bought in ${hunt.slug}`).to.be.greaterThan(2);

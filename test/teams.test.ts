@@ -118,7 +118,7 @@ describe('teams', function () {
     expect(later.body).to.deep.equal({ correct: true, alreadyFound: true, points: 0 });
     const { rows: [counts] } = await pool.query(
       `select (select count(*) from finds where competitor_id = $1)::int as finds,
-              (select coalesce(sum(points), 0) from score_events where competitor_id = $1)::int as points`, [team.body.id]);
+              (select coalesce(sum(points), 0) from score_ledger where competitor_id = $1)::int as points`, [team.body.id]);
     expect(counts).to.deep.equal({ finds: 1, points: 30 });
   });
 

@@ -38,7 +38,7 @@ describe('unlock rules and hints', function () {
   const statusOf = (res: Reply) => [res.status, res.body?.error];
   /** The competitor's points as the ledger has them. */
   const ledger = async (competitorId: string) => Number((await pool.query(
-    'select coalesce(sum(points), 0) as p from score_events where competitor_id = $1', [competitorId])).rows[0].p);
+    'select coalesce(sum(points), 0) as p from score_ledger where competitor_id = $1', [competitorId])).rows[0].p);
   const createTeam = async (slug: string, token: string, name: string) => {
     const res = await client.post(`/v1/hunts/${slug}/teams`, { name }, { token });
     expect(res.status, res.text).to.equal(201);

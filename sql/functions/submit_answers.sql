@@ -2,8 +2,8 @@
 -- batch (one statement, one commit, one WAL flush for all of them; when answers come one at a
 -- time, a batch is one answer). In array order, each answer as if alone: the hunt and clue by the
 -- request's slug and clue id, the live check, the guess limits, the attempt, the competitor's
--- participation and, on its first correct answer, the find, its score event and the change row the
--- incremental refresh publishes. The competitor is who is ranked: in a solo hunt the player
+-- participation and, on its first correct answer, the find (the ledger's entry for its points) and
+-- the change row the incremental refresh publishes. The competitor is who is ranked: in a solo hunt the player
 -- (competitor id = player id, named by the handle in p_handles). A repeated guess changes nothing.
 -- An answer refused by a check
 -- changes nothing either: every check comes before its writes (the minute's count, the one write
@@ -160,8 +160,7 @@ begin
         if found_at is null then
           already_found := true;
         else
-          insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at)
-          values (v_hunt, v_competitor, v_player, h.clue_points, 'find', v_clue, found_at);
+          -- The find is the ledger's entry for its points (standings_until.sql): no score event.
           points := h.clue_points;
           -- First-finder bonus: the first free place, in the order finds are written. The unique
           -- index on (clue, place) settles finds written at once (the second waits for the first's

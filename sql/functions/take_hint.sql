@@ -111,7 +111,7 @@ begin
     hint_n := h.n;
     hint_text := h.text;
     hint_cost := h.cost;
-    points := (select coalesce(sum(e.points), 0) from score_events e where e.hunt_id = h.id and e.competitor_id = v_competitor);
+    points := (select coalesce(sum(l.points), 0) from score_ledger l where l.hunt_id = h.id and l.competitor_id = v_competitor);
   end;
   return next;
 end $$;

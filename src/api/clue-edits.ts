@@ -81,9 +81,9 @@ export async function patchClue(
 
 /**
  * Brings a clue's finds in line with its answers and points, idempotently, in one statement:
- * guesses of the `added` answers become finds (with their score event and change row) for
+ * guesses of the `added` answers become finds (with their change row) for
  * competitors without one, at the earliest such guess, and the guesses are marked correct; with
- * `rescore`, finds and their score events take the clue's points. In a team hunt a guess counts
+ * `rescore`, finds take the clue's points (a find is its own ledger entry). In a team hunt a guess counts
  * for the team its player was in when guessing: the team they are in now, joined before the guess
  * (memberships are not kept once left, so a former member's guesses credit no one).
  */
@@ -97,10 +97,6 @@ async function settle(
        update finds f set points = clue.points from clue
         where $5 and f.clue_id = $2 and f.points <> clue.points
        returning f.competitor_id
-     ), rescored_events as (
-       update score_events e set points = clue.points from clue
-        where $5 and e.hunt_id = $1 and e.clue_id = $2 and e.reason = 'find' and e.points <> clue.points
-       returning e.competitor_id
      ), guesses as (
        select distinct on (g.competitor_id) g.competitor_id, g.player_id, g.submitted_at
          from (select case when clue.mode = 'team' then tm.team_id else s.player_id end as competitor_id,
@@ -117,9 +113,6 @@ async function settle(
        select g.competitor_id, $2, $1, g.player_id, clue.points, g.submitted_at from guesses g cross join clue
        on conflict (competitor_id, clue_id) do nothing
        returning f.competitor_id, f.player_id, f.points, f.found_at
-     ), events as (
-       insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at)
-       select $1, competitor_id, player_id, points, 'find', $2, found_at from credited
      ), changes as (
        insert into read_model_changes (hunt_id, competitor_id, kind, clue_id)
        select $1, competitor_id, 'find', $2 from credited
@@ -128,7 +121,7 @@ async function settle(
         where s.hunt_id = $1 and s.clue_id = $2 and s.key_id = $4 and s.guess_hash = any($3::bytea[]) and not s.correct
      )
      select (select count(*) from credited)::integer as credited,
-            ((select count(*) from rescored) + (select count(*) from rescored_events))::integer as rescored`,
+            (select count(*) from rescored)::integer as rescored`,
     [huntId, clueId, added, keyId, rescore]);
 }
 

@@ -245,9 +245,6 @@ export async function generateData(pool: Pool, hasher: AnswerHasher, spec: SeedS
       findCount += n;
       return n;
     });
-    await step('score events', async () => (await tx.query(
-      `insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at)
-       select hunt_id, player_id, player_id, points, 'find', clue_id, found_at from seed_finds`)).rowCount ?? 0);
     if (spec.withSubmissions) {
       await step('submissions', async () => (await tx.query(
         `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct, submitted_at)
@@ -265,9 +262,6 @@ export async function generateData(pool: Pool, hasher: AnswerHasher, spec: SeedS
         findCount += n;
         return n;
       });
-      await step('team score events', async () => (await tx.query(
-        `insert into score_events (hunt_id, competitor_id, player_id, points, reason, clue_id, occurred_at)
-         select hunt_id, competitor_id, player_id, points, 'find', clue_id, found_at from seed_team_finds`)).rowCount ?? 0);
       if (spec.withSubmissions) {
         await step('team submissions', async () => (await tx.query(
           `insert into submissions (hunt_id, clue_id, player_id, key_id, guess_hash, correct, submitted_at)

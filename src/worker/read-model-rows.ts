@@ -121,6 +121,9 @@ const FINDS_JSON = `json_agg(json_build_array(f.clue_id, (extract(epoch from f.f
                              order by f.found_at, cl.position)::text`;
 // What public documents count: events and finds before the hunt's freezeAt (all of them without one).
 const PUBLIC_UNTIL = (hunt: string) => `(select coalesce(fh.freeze_at, 'infinity') from hunts fh where fh.id = ${hunt})`;
+// A competitor's points before `until` (null when its ledger is empty: no find, no score event).
+const LEDGER_POINTS = (hunt: string, id: string, until: string) => `(select sum(l.points)::integer from score_ledger l
+       where l.hunt_id = ${hunt} and l.competitor_id = ${id} and l.occurred_at < ${until})`;
 // A competitor's adjustments (null without any), on both paths, as the public sees them.
 const ADJUSTMENTS_JSON = (hunt: string, id: string) => `(select json_agg(json_build_array(e.points, e.note, (extract(epoch from e.occurred_at) * 1000)::int8)
                              order by e.occurred_at, e.id)::text
@@ -128,7 +131,7 @@ const ADJUSTMENTS_JSON = (hunt: string, id: string) => `(select json_agg(json_bu
         and e.occurred_at < ${PUBLIC_UNTIL(hunt)})`;
 // The live ledger and finds, for the own view: null, or in a hunt with a freezeAt, or for a hidden
 // competitor (its public documents are withdrawn), the live finds ('[]' without any).
-const LIVE_POINTS = (hunt: string, id: string) => `(select sum(e.points)::integer from score_events e where e.hunt_id = ${hunt} and e.competitor_id = ${id})`;
+const LIVE_POINTS = (hunt: string, id: string) => LEDGER_POINTS(hunt, id, "'infinity'");
 const LIVE_FINDS = (hunt: string, id: string, hidden: string) => `case when ${hidden} or (select fh.freeze_at is not null from hunts fh where fh.id = ${hunt}) then
        coalesce((select json_agg(json_build_array(f.clue_id, (extract(epoch from f.found_at) * 1000)::int8) order by f.found_at, f.clue_id)::text
                    from finds f where f.hunt_id = ${hunt} and f.competitor_id = ${id}), '[]') end`;
@@ -163,7 +166,7 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
   // full path's publish turns documents it no longer writes into tombstones).
   // Aggregated per competitor in the database: a thousand small JSON arrays cross the wire and parse
   // much faster than ten thousand rows with a timestamp each.
-  // Players with a score event (a find, or a hint paid for); in a team hunt every team, found
+  // Players with a find or a score event (a hint paid for, say); in a team hunt every team, found
   // anything or not (each has a document).
   const finds = await many<CompetitorFindsRow>(db,
     `select c.competitor_id, c.name, coalesce(g.finds, '[]') as finds,
@@ -174,9 +177,7 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
                     from finds f join clues cl on cl.id = f.clue_id
                    where f.hunt_id = $1 and f.found_at < ${PUBLIC_UNTIL('$1')}
                    group by f.competitor_id) g on g.competitor_id = c.competitor_id
-       left join lateral (select sum(e.points)::integer as points
-                            from score_events e where e.hunt_id = $1 and e.competitor_id = c.competitor_id
-                             and e.occurred_at < ${PUBLIC_UNTIL('$1')}) t on true
+       cross join lateral (select ${LEDGER_POINTS('$1', 'c.competitor_id', PUBLIC_UNTIL('$1'))} as points) t
       where c.hunt_id = $1 and not c.hidden and (g.finds is not null or t.points is not null or $2 = 'team')
       order by c.competitor_id`, [hunt.id, hunt.mode]);
   const hidden = await many<{ competitor_id: string }>(db,
@@ -198,7 +199,7 @@ export async function loadHuntRows(db: Queryable, hunt: HuntRow, rel: ReadModelR
       where c.hunt_id = $1
         and ($2 = 'team' or exists (select 1 from hints_taken ht where ht.hunt_id = $1 and ht.competitor_id = c.competitor_id)
              or (($3::timestamptz is not null or c.hidden)
-                 and exists (select 1 from score_events e where e.hunt_id = $1 and e.competitor_id = c.competitor_id)))
+                 and exists (select 1 from score_ledger l where l.hunt_id = $1 and l.competitor_id = c.competitor_id)))
       order by c.competitor_id`, [hunt.id, hunt.mode, hunt.freeze_at]);
   const announcements = await many<AnnouncementRow>(db,
     'select id, at, text, clue_id from announcements where hunt_id = $1 order by at desc, id', [hunt.id]);
@@ -243,9 +244,7 @@ export function changedCompetitorsSql(hunt: string, ids: string): string {
                  else t.points end as live_points,
             ${LIVE_FINDS(hunt, 'c.competitor_id', 'c.hidden')} as live_finds
        from competitors c
-       left join lateral (select sum(e.points)::integer as points
-                            from score_events e where e.hunt_id = ${hunt} and e.competitor_id = c.competitor_id
-                             and e.occurred_at < ${PUBLIC_UNTIL(hunt)}) t on true
+       cross join lateral (select ${LEDGER_POINTS(hunt, 'c.competitor_id', PUBLIC_UNTIL(hunt))} as points) t
       where c.hunt_id = ${hunt} and c.competitor_id in (${ids})
       order by c.competitor_id`;
 }

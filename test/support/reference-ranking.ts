@@ -54,9 +54,10 @@ export async function referenceRanking(db: pg.Pool | pg.Client, huntId: string) 
     `select tm.team_id, tm.player_id, p.handle, tm.joined_at
        from team_members tm join players p on p.id = tm.player_id where tm.hunt_id = $1`, [huntId])).rows : [];
 
-  // Points: every score event, no floor. The tie-break: the latest find (no other event moves it).
+  // Points: the ledger (every find's points and every score event), no floor. The tie-break: the
+  // latest find (no other event moves it).
   const points = new Map<string, number>();
-  for (const e of events) points.set(e.competitor_id, (points.get(e.competitor_id) ?? 0) + e.points);
+  for (const e of [...events, ...finds]) points.set(e.competitor_id, (points.get(e.competitor_id) ?? 0) + e.points);
   const findsBy = new Map<string, typeof finds>();
   for (const f of finds) findsBy.set(f.competitor_id, [...(findsBy.get(f.competitor_id) ?? []), f]);
   const lastFind = (id: string) => Math.max(...findsBy.get(id)!.map((f) => f.found_at.getTime()));
