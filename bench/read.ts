@@ -9,6 +9,8 @@
 // checked. The players' own view (GET /v1/me/hunts/:slug with a seeded player's bearer token) is a
 // variant beside the public leaderboard; --game-model seeds a quarter of the hunts as team hunts,
 // with unlock rules and hints in every hunt (own views of team members among them).
+// The hunt page (/hunts/:slug, HTML made once per version of its documents: detail, leaderboard,
+// feed) is a variant too, as wrk asks (no compression) and as browsers ask (gzip).
 // --cpu-prof profiles the pinned API over the whole run and prints where its time went.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,6 +64,7 @@ const LOAD_CPU = cores >= 2 ? '1' : undefined;
 /** Explicitly every CPU: children would otherwise inherit this process's pinning. */
 const ANY_CPU = `0-${cores - 1}`;
 const OWN_ROUTE = '/v1/me/hunts/:slug';
+const PAGE_ROUTE = '/hunts/:slug';
 const SEED_PREFIX = 'bench';
 const SNAPSHOT_ROUTES = new Set(['/v1/hunts', '/v1/hunts/:slug', '/v1/hunts/:slug/leaderboard', '/v1/hunts/:slug/players/:playerId']);
 const HISTOGRAM = 'treasure_http_request_duration_seconds';
@@ -75,7 +78,7 @@ log(`${host.cores} cores (${host.model}), ${host.memory}, Node ${host.node}, ${h
 log(`settings: ${JSON.stringify(settings)}${SERVER_CPU === undefined ? ' (fewer than 2 cores: nothing pinned)' : ''}`);
 ensureWrk(log);
 
-type Kind = 'raw' | 'snapshot' | 'own' | 'live' | 'processes';
+type Kind = 'raw' | 'snapshot' | 'own' | 'page' | 'live' | 'processes';
 interface Variant {
   key: string;
   label: string;
@@ -184,6 +187,23 @@ try {
     ownBytes.push(Buffer.byteLength(text));
   }
   const ownPageBytes = Math.round(median(ownBytes));
+  // Hunt pages: each answers 200 with its clues and leaderboard (made here once, as a first visitor would).
+  const huntPages: LoadRequest[] = slugs.map((s) => ({ path: `/hunts/${s}` }));
+  const huntPagesGzip: LoadRequest[] = huntPages.map((r) => ({ path: r.path, headers: { 'Accept-Encoding': 'gzip, deflate, br' } }));
+  const huntPageBytes: number[] = [];
+  const huntPageGzipBytes: number[] = [];
+  for (const r of huntPages) {
+    const res = await fetch(api.url + r.path, { headers: { 'accept-encoding': 'identity' } });
+    const text = await res.text();
+    if (res.status !== 200 || !text.includes('aria-labelledby="leaderboard-title"')) throw new Error(`${r.path}: ${res.status}`);
+    huntPageBytes.push(Buffer.byteLength(text));
+    // fetch inflates the body; the header keeps the bytes sent.
+    const zipped = await fetch(api.url + r.path, { headers: { 'accept-encoding': 'gzip' } });
+    huntPageGzipBytes.push(Number(zipped.headers.get('content-length')));
+    await zipped.arrayBuffer();
+  }
+  const pageHtmlBytes = Math.round(median(huntPageBytes));
+  const pageGzipBytes = Math.round(median(huntPageGzipBytes));
 
   const raw = await spawnServer({ name: 'raw', script: new URL('./raw-server.ts', import.meta.url).pathname, port: await port(), cpus: SERVER_CPU, env: { RAW_DOCUMENTS: documentsFile } });
   servers.push(raw);
@@ -223,6 +243,9 @@ try {
       requests: pairs.map((p) => ({ path: `/v1/hunts/${p.slug}/players/${p.player_id}` })), ...pinned },
     { key: 'own', label: `own view GET /v1/me/hunts/:slug, bearer tokens (${fmt.int(ownPlayers)} players, ${ownHunts} hunts${ownTeam ? `, ${ownTeam} of ${ownPairs.length} as team members` : ''})`,
       kind: 'own', server: api, requests: ownRequests, ...pinned },
+    { key: 'page', label: `hunt page /hunts/:slug (HTML, ${pageHtmlBytes} bytes, no compression asked)`, kind: 'page', server: api, requests: huntPages, ...pinned },
+    { key: 'pageGzip', label: `hunt page /hunts/:slug, Accept-Encoding: gzip as browsers ask (${pageGzipBytes} bytes)`, kind: 'page', server: api,
+      requests: huntPagesGzip, ...pinned },
     { key: 'notModified', label: 'snapshot: leaderboard top 50 with If-None-Match (304)', kind: 'snapshot', server: api,
       requests: top.map((r, i) => ({ path: r.path, headers: { 'If-None-Match': etags[i]! } })), ...pinned },
     { key: 'live', label: 'live query: leaderboard top 50, SQL per request (express + pg)', kind: 'live', server: live, requests: top, ...pinned },
@@ -235,10 +258,11 @@ try {
 
   const snapshotRoutes = (l: Labels) => l.method === 'GET' && SNAPSHOT_ROUTES.has(l.route ?? '');
   const ownRoute = (l: Labels) => l.method === 'GET' && l.route === OWN_ROUTE;
+  const pageRoute = (l: Labels) => l.method === 'GET' && l.route === PAGE_ROUTE;
   const scrape = (filter: (l: Labels) => boolean = snapshotRoutes) => scrapeHistogram(`${api.url}/metrics`, HISTOGRAM, filter);
   async function measure(v: Variant, connections: number, durationSeconds: number, round: number): Promise<Run> {
     const busyBefore = await waitForQuiet({ maxBusyCores: QUIET, timeoutMs: quick ? 5_000 : 60_000 });
-    const routes = v.kind === 'own' ? ownRoute : snapshotRoutes;
+    const routes = v.kind === 'own' ? ownRoute : v.kind === 'page' ? pageRoute : snapshotRoutes;
     const handlerBefore = v.server === api ? await scrape(routes) : undefined;
     const cpu0 = cpuSeconds(v.server.pid);
     const machine0 = machineCpu();
@@ -377,6 +401,8 @@ try {
   const ownErrors = ownRuns.reduce((n, r) => n + r.errors, 0);
   const ownHandler = ownRuns.reduce((acc, r) => combine(acc, r.handler!), emptyHistogram());
   const ownHandlerP99 = quantile(0.99, ownHandler) * 1000;
+  const handlerOf = (key: string) => quantile(0.99, of(key).reduce((acc, r) => combine(acc, r.handler!), emptyHistogram())) * 1000;
+  const errorsOf = (key: string) => of(key).reduce((n, r) => n + r.errors, 0);
   const targets = [
     [`snapshot reads >= 70% of raw req/s (leaderboard top 50, the same bytes as raw), one API process, ${c} connections`,
       fmt.pct(ratio('top', 'raw')), pass(ratio('top', 'raw') >= 0.7)],
@@ -385,6 +411,10 @@ try {
     [`own view (GET /v1/me/hunts/:slug, bearer tokens, ${fmt.int(ownPlayers)} players in ${ownHunts} hunts) >= 0.5x the leaderboard top 50 req/s, ${c} connections`,
       `${fmt.ratio(ratio('own', 'top'))}x (${fmt.int(med('own', 'rps'))} / ${fmt.int(med('top', 'rps'))} req/s; ${ownErrors} errors; handler p99 ${fmt.ms(ownHandlerP99)} ms)`,
       pass(ratio('own', 'top') >= 0.5)],
+    [`hunt page (/hunts/:slug, HTML, ${slugs.length} hunts) >= 0.5x the leaderboard top 50 req/s, ${c} connections`,
+      `${fmt.ratio(ratio('page', 'top'))}x (${fmt.int(med('page', 'rps'))} / ${fmt.int(med('top', 'rps'))} req/s; ${errorsOf('page')} errors; handler p99 ${fmt.ms(handlerOf('page'))} ms); `
+        + `with gzip ${fmt.ratio(ratio('pageGzip', 'top'))}x (${errorsOf('pageGzip')} errors)`,
+      pass(ratio('page', 'top') >= 0.5)],
     ['snapshot leaderboard top 50 >= 30x the live query (req/s)', `${ratio('top', 'live').toFixed(1)}x`, pass(ratio('top', 'live') >= 30)],
     [`p99 < 10 ms at a fixed ${offered} req/s (half the maximum), ${c} connections, autocannon spread over the second`,
       `${fmt.ms(spread.p99)} ms, ${spread.errors} errors`, pass(spread.p99 < 10 && spread.errors === 0)],
@@ -399,7 +429,7 @@ try {
   out.push(`\n## Read path: ${settings.hunts} hunts x ${settings.players} ranked players${settings.gameModel ? ` (game model: ${Math.max(1, Math.floor(settings.hunts / 4))} team hunts, unlock rules, hints)` : ''}, median of ${settings.rounds} round(s) of ${settings.duration} s per variant`);
   out.push(`machine: ${host.cores} cores (${host.model}), ${host.memory}; Node ${host.node}; PostgreSQL ${db.server}; ${host.date}`);
   out.push(`servers on CPU ${SERVER_CPU ?? 'any'} (taskset), wrk on CPU ${LOAD_CPU ?? 'any'} (1 thread; 2 threads on any CPU for the rows "nothing pinned"); `
-    + `wrk timeout ${settings.timeout} s; leaderboard page ${pageBytes} bytes; own view ${ownPageBytes} bytes (median); seed ${(data.seedMs / 1000).toFixed(1)} s, first publish `
+    + `wrk timeout ${settings.timeout} s; leaderboard page ${pageBytes} bytes; own view ${ownPageBytes} bytes (median); hunt page ${pageHtmlBytes} bytes, gzip ${pageGzipBytes}; seed ${(data.seedMs / 1000).toFixed(1)} s, first publish `
     + `${(data.publishMs / 1000).toFixed(1)} s (${fmt.int(data.documents)} documents)\n`);
   out.push(table(['variant', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'CPU cores: server / wrk / other',
     'accept queue: peak / last seen ms / overflows'], rows));
@@ -412,9 +442,11 @@ try {
     + `/ live query ${ratio('top', 'live').toFixed(1)}; 304 / raw ${fmt.ratio(ratio('notModified', 'raw'))}; `
     + `deep page / raw ${fmt.ratio(ratio('deep', 'raw'))}; progress / raw ${fmt.ratio(ratio('progress', 'raw'))}; `
     + `own view / top 50 ${fmt.ratio(ratio('own', 'top'))}; `
+    + `hunt page / top 50 ${fmt.ratio(ratio('page', 'top'))} (gzip ${fmt.ratio(ratio('pageGzip', 'top'))}); `
     + `2 API processes / 1 (nothing pinned) ${fmt.ratio(ratio('two', 'one'))}`);
   out.push(`ratios (${settings.lowConnections} connections): top 50 / raw ${fmt.ratio(ratio('top', 'raw', settings.lowConnections))}; `
     + `own view / top 50 ${fmt.ratio(ratio('own', 'top', settings.lowConnections))}; `
+    + `hunt page / top 50 ${fmt.ratio(ratio('page', 'top', settings.lowConnections))}; `
     + `/ live query ${ratio('top', 'live', settings.lowConnections).toFixed(1)}`);
   out.push(`\nfixed offered load ${offered} req/s (half the leaderboard top 50 maximum), ${c} connections, one API process, autocannon on CPU ${LOAD_CPU ?? 'any'}:`);
   out.push(table(['generator', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'handler p99 ms', 'API event-loop delay p99 / max ms', 'CPU cores: api / autocannon'],
@@ -453,6 +485,10 @@ notes:
   changes in this bench: under play a find or hint rebuilds its competitor's view once, a moving
   board only changes the rank spliced in per read). It is kept out of the snapshot rows' targets;
   its handler p99 (its own route in the histogram) is in its target row.
+- The hunt page (${PAGE_ROUTE}) is HTML made from the hunt's detail, leaderboard and feed
+  documents once per version of them (src/api/pages/page-cache.ts) and gzipped then: a request
+  is a Map lookup and a write of those bytes, on the node:http path before express. Its handler
+  p99 (its own route in the histogram) is in its target row.
 - The machine is shared: before each run the bench waits (up to 60 s) for the rest of it to be
   below ${QUIET} busy cores, and runs again (up to ${RETRIES} times) a run during which other processes
   used more than ${NOISY} cores (the live query excepted: its "other" is the database); "other" in
@@ -463,7 +499,7 @@ notes:
   mkdirSync('.bench', { recursive: true });
   const file = `.bench/read-${host.date.replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, JSON.stringify({
-    settings, host, db: db.server, pageBytes, ownPageBytes, ownHandlerP99, data: { ...data, slugs: undefined, huntIds: undefined }, documentBytes,
+    settings, host, db: db.server, pageBytes, ownPageBytes, ownHandlerP99, pageHtmlBytes, pageGzipBytes, pageHandlerP99: handlerOf('page'), data: { ...data, slugs: undefined, huntIds: undefined }, documentBytes,
     runs: runs.map((r) => ({ ...r, handler: undefined })), fixed: { offered, spread, plain }, handlerP99,
     memory: { loaded: loadedMemory, after: memory, heapAfter, twoWorkers, probeLoaded, afterGc }, documents, targets, report,
   }, null, 2));

@@ -1,4 +1,5 @@
-// The frame every page shares: document head (the stylesheet, the page's script as a module),
+// The frame every page shares: document head (the stylesheet, the page's script as a module and
+// the modules it imports, preloaded so they are not fetched one after another),
 // the site header with its navigation, and a main landmark for the page's content.
 import type { Assets } from './assets.ts';
 import { html, type Html } from './html.ts';
@@ -25,7 +26,8 @@ export function page(assets: Assets, layout: Layout): Html {
 <link rel="stylesheet" href="${assets.url('app.css')}">
 ${(layout.styles ?? []).map((name) => html`<link rel="stylesheet" href="${assets.url(name)}">`)}
 <link rel="icon" href="data:,">
-${layout.script && html`<script type="module" src="${assets.url(layout.script)}"></script>`}
+${layout.script && html`<script type="module" src="${assets.url(layout.script)}"></script>
+${assets.importsOf(layout.script).map((url) => html`<link rel="modulepreload" href="${url}">`)}`}
 </head>
 <body${data}>
 <header class="site"><nav aria-label="Site"><a href="/" class="brand">Treasure Hunt</a></nav></header>
