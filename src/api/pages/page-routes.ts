@@ -80,7 +80,7 @@ export class Pages {
       case '/': {
         if (!store.loaded) return this.unavailable(req, res);
         const index = store.get(docKeys.huntsIndex());
-        return sendPage(req, res, cache.get('/', [index], () => huntsPage(assets, index ? contentOf<HuntsIndexContent>(index) : NO_HUNTS)));
+        return sendPage(req, res, cache.get('/', [index?.version], () => huntsPage(assets, index ? contentOf<HuntsIndexContent>(index) : NO_HUNTS)));
       }
       case '/admin':
         return sendPage(req, res, cache.get('/admin', [], () => adminPage(assets)));
@@ -91,25 +91,25 @@ export class Pages {
         if (!huntDoc) return this.notFound(req, res, 'There is no hunt here. It may not be open yet.');
         const hunt = () => contentOf<HuntDetailContent>(huntDoc);
         // Every page and part is keyed by its route and hunt, and kept while the documents it
-        // was made from are the ones held (the page cache compares them by identity).
+        // was made from are at the versions held.
         const key = `${match.route}\n${slug}`;
         switch (match.route) {
           case '/hunts/:slug/detail':
-            return sendPage(req, res, cache.get(key, [huntDoc], () => huntDetailPart(hunt())));
+            return sendPage(req, res, cache.get(key, [huntDoc.version], () => huntDetailPart(hunt())));
           case '/hunts/:slug/feed': {
             const feedDoc = store.get(docKeys.feed(slug));
-            return sendPage(req, res, cache.get(key, [huntDoc, feedDoc], () => feedPart(feedDoc && contentOf<FeedContent>(feedDoc), hunt())));
+            return sendPage(req, res, cache.get(key, [huntDoc.version, feedDoc?.version], () => feedPart(feedDoc && contentOf<FeedContent>(feedDoc), hunt())));
           }
           case '/hunts/:slug/leaderboard': {
             const board = store.boards.get(docKeys.leaderboard(slug));
             const n = leaderboardPage(req.url ?? '', pageCount(board));
-            return sendPage(req, res, cache.get(`${key}\n${n}`, [board], () => leaderboardPart(slug, store.huntMode(slug)!, board, n)));
+            return sendPage(req, res, cache.get(`${key}\n${n}`, [board?.version], () => leaderboardPart(slug, store.huntMode(slug)!, board, n)));
           }
           case '/hunts/:slug': {
             const board = store.boards.get(docKeys.leaderboard(slug));
             const feedDoc = store.get(docKeys.feed(slug));
             const n = leaderboardPage(req.url ?? '', pageCount(board));
-            return sendPage(req, res, cache.get(`${key}\n${n}`, [huntDoc, board, feedDoc], () =>
+            return sendPage(req, res, cache.get(`${key}\n${n}`, [huntDoc.version, board?.version, feedDoc?.version], () =>
               huntPage(assets, { hunt: hunt(), board, feed: feedDoc && contentOf<FeedContent>(feedDoc) }, n)));
           }
         }
