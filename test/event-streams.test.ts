@@ -168,3 +168,35 @@ describe('event streams', function () {
     expect(stream.endedCleanly, 'ended with the last chunk').to.equal(true);
   });
 });
+
+describe('event streams and the connection cap', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let engine: Engine;
+
+  before(async () => {
+    db = await createTestDatabase('event_streams_cap');
+    engine = await startEngine(db.url, { config: { maxConnections: 6 } });
+  });
+
+  after(async () => {
+    await engine?.stop();
+    await db?.drop();
+  });
+
+  it('gives a closed stream\'s connection back to MAX_CONNECTIONS', async () => {
+    const client = new Client(engine.url); // its keep-alive connections take one or two of the six
+    await createHunt(client, 'capped', [{ answers: ['a'] }]);
+    await eventually(async () => ((await client.get('/v1/hunts/capped')).status === 200 ? true : undefined), 'published');
+    // Three rounds of four streams, each closed before the next: a stream that kept its connection
+    // counted after closing would leave too few of the six for the next round.
+    for (let round = 0; round < 3; round++) {
+      const streams = [0, 1, 2, 3].map(() => new EventStream(`${engine.url}/v1/hunts/capped/events`, {}));
+      await Promise.all(streams.map((s) => Promise.race([s.opened, eventually(() => (s.ended ? true : undefined), 'opened or refused', 5000)])));
+      expect(streams.map((s) => s.status), `round ${round}`).to.deep.equal([200, 200, 200, 200]);
+      for (const s of streams) s.close();
+      await eventually(async () => (sample((await client.get('/metrics')).text, 'treasure_event_streams_open') === 0 ? true : undefined),
+        `round ${round}'s streams closed`, 5000);
+    }
+  });
+});

@@ -16,6 +16,10 @@ const { freeParser } = createRequire(import.meta.url)('_http_common') as {
   freeParser?: (parser: unknown, req: IncomingMessage, socket: Socket) => void;
 };
 
+// The names of the listeners Node's http server puts on a connection's socket (socketOnData and
+// its kin, some bound to the connection's state).
+const HTTP_SERVER_LISTENER = /^(bound )?socketOn(Data|End|Close|Drain|Error|Timeout)$/;
+
 /** What one install changed of a hunt (see SnapshotStore's onInstalled). */
 export interface HuntUpdate { seq: number; documents: Set<PublicDocumentName>; competitors: Set<string>; frozen: boolean }
 
@@ -32,7 +36,7 @@ const MAX_QUEUED_BYTES = 64 * 1024;
 /**
  * An open stream: after its head, the bare socket, writing its own chunk framing. A stream held as
  * Node's http request and response (parser, IncomingMessage, ServerResponse) cost 15 KiB of
- * resident memory; the socket alone about 6 (bench:push). A socket Node's http machinery cannot
+ * resident memory; the socket alone about 5 (bench:push). A socket Node's http machinery cannot
  * let go of stays a ServerResponse.
  */
 type Stream = Socket | ServerResponse;
@@ -117,7 +121,12 @@ export class EventStreams {
 function detach(req: IncomingMessage, res: ServerResponse): Socket | undefined {
   const socket = res.socket as (Socket & { parser?: unknown; _httpMessage?: unknown }) | null;
   if (!freeParser || !socket || !socket.parser || socket._httpMessage !== res || !res.chunkedEncoding) return undefined;
-  for (const event of ['data', 'end', 'close', 'drain', 'error', 'timeout']) socket.removeAllListeners(event);
+  // Only the http server's own listeners: others (the connection cap's count, net's own) stay.
+  for (const event of ['data', 'end', 'close', 'drain', 'error', 'timeout']) {
+    for (const listener of socket.listeners(event) as ((...args: unknown[]) => void)[]) {
+      if (HTTP_SERVER_LISTENER.test(listener.name)) socket.removeListener(event, listener);
+    }
+  }
   freeParser(socket.parser, req, socket);
   res.detachSocket(socket);
   socket.setTimeout(0);
