@@ -1,8 +1,8 @@
 // HTML built from templates whose every interpolated value is escaped unless it is markup this
 // module made: user text (handles, team names, clue texts, announcements) cannot become markup.
 
-/** Markup that is already safe: made by `html` or `raw`. */
-export class Html {
+/** Markup that is already safe: only `html` makes it (the class is not exported, its type is). */
+class Html {
   readonly text: string;
   constructor(text: string) { this.text = text; }
   toString(): string { return this.text; }
@@ -10,14 +10,11 @@ export class Html {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text as HTML text or attribute value (quoted). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+export type { Html };
 
-/** Trusted markup (a constant, never user text). */
-export function raw(markup: string): Html {
-  return new Html(markup);
+/** Text as HTML text or attribute value (quoted). */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 type Value = Html | string | number | boolean | null | undefined | readonly Value[];
