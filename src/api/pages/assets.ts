@@ -48,7 +48,7 @@ export class Assets {
       const asset: Asset = {
         url, type: TYPES[extname(name)]!, etag: `"${hash}"`, body, imports,
         gzip: gzipSync(body, { level: 9 }),
-        // A window no larger than the file: brotli's default (4 MiB) left 28 MiB of resident memory behind.
+        // A window no larger than the file (brotli's default is 4 MiB, for nothing at these sizes).
         br: brotliCompressSync(body, { params: {
           [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
           [constants.BROTLI_PARAM_LGWIN]: Math.min(24, Math.max(10, Math.ceil(Math.log2(body.length + 1)))),
