@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import { Client } from './support/client.ts';
+import { engineSuite } from './support/engine-suite.ts';
 import { sample } from './support/metrics.ts';
 import { ADMIN_TOKEN, eventually, startEngine, type Engine } from './support/engine.ts';
 import { answer, createHunt, registerPlayer } from './support/fixtures.ts';
@@ -171,21 +172,10 @@ describe('event streams', function () {
 
 describe('event streams and the connection cap', function () {
   this.timeout(60_000);
-  let db: TestDatabase;
-  let engine: Engine;
-
-  before(async () => {
-    db = await createTestDatabase('event_streams_cap');
-    engine = await startEngine(db.url, { config: { maxConnections: 6 } });
-  });
-
-  after(async () => {
-    await engine?.stop();
-    await db?.drop();
-  });
+  const suite = engineSuite('event_streams_cap', { config: { maxConnections: 6 } });
 
   it('gives a closed stream\'s connection back to MAX_CONNECTIONS', async () => {
-    const client = new Client(engine.url); // its keep-alive connections take one or two of the six
+    const { client, engine } = suite; // the client's keep-alive connections take one or two of the six
     await createHunt(client, 'capped', [{ answers: ['a'] }]);
     await eventually(async () => ((await client.get('/v1/hunts/capped')).status === 200 ? true : undefined), 'published');
     // Three rounds of four streams, each closed before the next: a stream that kept its connection

@@ -2,27 +2,10 @@
 // texts are never parsed as markup), labelled fields with their error line, captioned tables,
 // and the one live region that reports results and errors.
 
-/**
- * An element with properties (`className`, `textContent`, `hidden`, ...), attributes (names with a
- * dash: `aria-*`, `data-*`, or `for`), listeners (`on: { click }`) and children (strings become text).
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {Record<string, any>} [props]
- * @param {...any} children
- * @returns {HTMLElementTagNameMap[K]}
- */
-export function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'on') for (const [type, fn] of Object.entries(value)) node.addEventListener(type, fn);
-    else if (key.includes('-') || key === 'for' || !(key in node)) node.setAttribute(key, value === true ? '' : String(value));
-    else node[key] = value;
-  }
-  // append() makes text nodes of strings: never markup.
-  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false).map((c) => c instanceof Node ? c : String(c)));
-  return node;
-}
+import { el } from './dom.js';
+
+// The one element builder, shared with the player's pages.
+export { el };
 
 let ids = 0;
 /** A unique id for label/description links. */

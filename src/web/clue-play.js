@@ -83,7 +83,7 @@ export function cluePlayer(slug, token, onPlayed) {
 
   function answerForm(/** @type {Element} */ play, /** @type {OwnClue} */ clue) {
     const id = `answer-${clue.id}`;
-    const input = /** @type {HTMLInputElement} */ (el('input', { id, name: 'answer', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', maxlength: '1000' }));
+    const input = /** @type {HTMLInputElement} */ (el('input', { id, name: 'answer', autocomplete: 'off', autocapitalize: 'none', spellcheck: false, maxlength: '1000' }));
     const form = el('form', { class: 'answer-form inline-form', novalidate: true },
       el('label', { for: id }, 'Answer'), input, el('button', { type: 'submit' }, 'Submit'));
     onSubmit(form, 'answer', (message) => { say(play, message); input.focus(); }, 'Type an answer first', async (answer) => {

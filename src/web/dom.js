@@ -2,20 +2,32 @@
 // parts come from the server, which escaped every user text in them.
 
 /**
- * An element with attributes and children (strings become text nodes; null/false are skipped).
- * @param {string} tag
- * @param {Record<string, string | boolean | undefined>} [attrs]
- * @param {...(Node | string | null | undefined | false)} children
- * @returns {HTMLElement}
+ * An element with properties (`className`, `textContent`, `hidden`, `spellcheck`, ...), attributes
+ * (names with a dash: `aria-*`, `data-*`; `for`, `class`, and any name the element has no
+ * property for, such as `maxlength`; `true` is an empty attribute, `false` none), listeners
+ * (`on: { click }`) and children (arrays flattened; strings become text; null, undefined and
+ * false skipped).
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any>} [props]
+ * @param {...any} children
+ * @returns {HTMLElementTagNameMap[K]}
  */
-export function el(tag, attrs = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === true) element.setAttribute(name, '');
-    else if (value !== false && value !== undefined) element.setAttribute(name, value);
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null) continue;
+    if (key === 'on') {
+      for (const [type, fn] of Object.entries(value)) node.addEventListener(type, fn);
+    } else if (key.includes('-') || key === 'for' || key === 'class' || !(key in node)) {
+      if (value !== false) node.setAttribute(key, value === true ? '' : String(value));
+    } else {
+      node[key] = value;
+    }
   }
-  for (const child of children) if (child) element.append(child);
-  return element;
+  // append() makes text nodes of strings: never markup.
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  return node;
 }
 
 /**
